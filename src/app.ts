@@ -1,0 +1,86 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Config } from './config.js';
+import type { Database } from './db/database.js';
+import { registerAuth } from './plugins/auth.js';
+import { registerErrorHandling, sendProblem } from './plugins/errors.js';
+import { registerJsonBodyParser } from './plugins/json-body.js';
+import { registerOpenApi } from './plugins/openapi.js';
+import { registerProtections } from './plugins/protections.js';
+import { registerValidation } from './plugins/validation.js';
+import { problemOf } from './errors.js';
+import healthRoutes from './routes/health.js';
+import v1Routes from './routes/v1/index.js';
+import { loggerOptions } from './logger.js';
+import { parseRollupRule, DEFAULT_ROLLUP_RULE, type RollupRule } from './domain/rollup.js';
+
+export const API_VERSION = '1.0.0';
+const MAX_PARAM_LENGTH = 200;
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
+export interface AppDeps {
+  config: Config;
+  db: Database;
+  /** The process logger, so start-up and request lines share one stream; tests omit it. */
+  logger?: Logger;
+}
+
+export type App = FastifyInstance;
+
+export interface AppContext {
+  db: Database;
+  config: Config;
+  rollupRule: RollupRule;
+}
+
+/** The app factory: everything is passed in, nothing is a module-level singleton. */
+export async function buildApp({ config, db, logger }: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(logger ? { loggerInstance: logger as unknown as FastifyBaseLogger } : { logger: loggerOptions(config.LOG_LEVEL) }),
+    disableRequestLogging: true,
+    bodyLimit: config.BODY_LIMIT,
+    maxParamLength: MAX_PARAM_LENGTH,
+    requestTimeout: config.REQUEST_TIMEOUT_MS,
+    connectionTimeout: config.REQUEST_TIMEOUT_MS + 5_000,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    frameworkErrors: (err, req, reply) => {
+      const status = (err as { statusCode?: number }).statusCode ?? 400;
+      const code = status === 414 ? 'uri-too-long' : 'malformed-request';
+      return sendProblem(reply, problemOf(code, `The request could not be routed: ${err.message}`));
+    },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  const rollupRule = config.ROLLUP_RULE ? parseRollupRule(config.ROLLUP_RULE) : DEFAULT_ROLLUP_RULE;
+
+  registerValidation(app);
+  registerErrorHandling(app, MAX_PARAM_LENGTH);
+  registerJsonBodyParser(app);
+
+  // One line per request, with the id; never headers (keys live in Authorization).
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    req.log.info(
+      { method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, key: req.apiKey?.prefix },
+      'request',
+    );
+  });
+
+  await registerProtections(app, config);
+  registerAuth(app, db, config.READ_ACCESS);
+  await registerOpenApi(app, API_VERSION);
+
+  const ctx: AppContext = { db, config, rollupRule };
+  await app.register(healthRoutes, { db });
+  await app.register(v1Routes, { prefix: '/v1', ctx });
+  return app;
+}

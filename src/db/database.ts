@@ -1,0 +1,34 @@
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { DB } from './types.js';
+
+export type Database = Kysely<DB>;
+
+export interface DatabaseOptions {
+  url: string;
+  poolMax?: number;
+  statementTimeoutMs?: number;
+  lockTimeoutMs?: number;
+  applicationName?: string;
+}
+
+/**
+ * One pool per process. Statement and lock timeouts are set per connection so a stuck query
+ * or a lock queue turns into an error the API can answer (503), never an endless wait.
+ */
+export function createDatabase(opts: DatabaseOptions): { db: Database; pool: pg.Pool } {
+  const pool = new pg.Pool({
+    connectionString: opts.url,
+    max: opts.poolMax ?? 10,
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+    application_name: opts.applicationName ?? 'scorecard-api',
+    statement_timeout: opts.statementTimeoutMs ?? 30_000,
+    lock_timeout: opts.lockTimeoutMs ?? 10_000,
+    idle_in_transaction_session_timeout: 60_000,
+  } as pg.PoolConfig);
+  // A dropped idle connection (server restart) must not crash the process.
+  pool.on('error', () => undefined);
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  return { db, pool };
+}

@@ -1,0 +1,24 @@
+import { createHash } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+
+/**
+ * Every successful GET gets a strong ETag over its body and honours If-None-Match with 304,
+ * so BI tools polling a rollup all day pay for a hash, not a download. `no-cache` semantics
+ * (max-age=0, must-revalidate): always current, cheap to check.
+ */
+export function registerCaching(app: FastifyInstance, readAccess: 'public' | 'key') {
+  const cacheControl = `${readAccess === 'public' ? 'public' : 'private'}, max-age=0, must-revalidate`;
+  app.addHook('onSend', async (request, reply, payload) => {
+    if ((request.method !== 'GET' && request.method !== 'HEAD') || reply.statusCode !== 200) return payload;
+    if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return payload;
+    if (!request.url.startsWith('/v1/')) return payload;
+    const etag = reply.getHeader('etag') ?? `"${createHash('sha1').update(payload).digest('base64url')}"`;
+    reply.header('etag', etag).header('cache-control', cacheControl).header('vary', 'Accept, Authorization');
+    const inm = request.headers['if-none-match'];
+    if (inm && inm.split(',').some((t) => t.trim() === etag || t.trim() === `W/${etag}` || t.trim() === '*')) {
+      reply.code(304);
+      return '';
+    }
+    return payload;
+  });
+}

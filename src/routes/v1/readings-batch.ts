@@ -1,0 +1,61 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { inTransaction } from '../../db/transaction.js';
+import type { FieldError } from '../../errors.js';
+import { sourceOf } from '../../plugins/auth.js';
+import { claimIdempotencyKey, requestHash, storeIdempotentResponse } from '../../repositories/idempotency.js';
+import { problemResponses } from '../../schemas/common.js';
+import { BatchBody, BatchResult } from '../../schemas/readings.js';
+import { toReadingChange } from '../../services/reading-writes.js';
+import { applyChanges, lockMeasures, unknownMeasures, unprocessable } from '../../services/scorecard-writer.js';
+import type { RouteOptions } from './index.js';
+
+const batch: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { ctx: { db } }) => {
+  app.post('/readings/batch', {
+    config: { scope: 'write' },
+    schema: {
+      tags: ['readings'],
+      summary: 'Write up to 5,000 readings at once, all or nothing (write scope)',
+      description: 'Every item is validated first; any invalid item, unknown measure, or the same measure and period twice ' +
+        'makes the whole batch 422 with each failing index, and nothing is written. Send an Idempotency-Key header to make ' +
+        'retries safe: the same key and body returns the stored response; the same key with another body is 422; while the ' +
+        'first is still running, 409. dryRun returns what would be stored, derived values included.',
+      security: [{ bearerAuth: [] }],
+      headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Client-chosen key that makes a retry safe', examples: ['q2-2019-20-housing-1'] })) }),
+      body: BatchBody,
+      response: { 200: BatchResult, ...problemResponses(400, 401, 403, 409, 413, 415, 422) },
+    },
+  }, async (req, reply) => {
+    const { readings, dryRun = false } = req.body;
+    const errors: FieldError[] = [];
+    const seen = new Map<string, number>();
+    const changes = readings.map((item, i) => {
+      const c = toReadingChange(item, i, `/body/readings/${i}`, errors);
+      const k = `${item.measure}\u0000${item.period}`;
+      if (seen.has(k)) errors.push({ field: `/body/readings/${i}`, message: `same measure and period as item ${seen.get(k)}` });
+      else seen.set(k, i);
+      return c;
+    });
+    if (errors.length) throw unprocessable(errors, errors.length === 1 ? 'item' : 'items');
+
+    const idemKey = req.headers['idempotency-key'];
+    const hash = idemKey ? requestHash(req.body) : '';
+    const out = await inTransaction(db, async (trx) => {
+      if (idemKey && req.apiKey) {
+        const stored = await claimIdempotencyKey(trx, req.apiKey.id, idemKey, hash);
+        if (stored) return { replay: true as const, ...stored };
+      }
+      const measures = await lockMeasures(trx, changes.map((c) => c.measure));
+      const missing = unknownMeasures(measures, changes, (i) => `/body/readings/${i}/measure`);
+      if (missing.length) throw unprocessable(missing, missing.length === 1 ? 'item' : 'items');
+      const res = await applyChanges(trx, measures, { readings: changes }, { source: sourceOf(req), dryRun });
+      const body = { dryRun, written: res.written, unchanged: res.unchanged, rederived: res.rederived, readings: res.views };
+      if (idemKey && req.apiKey && !dryRun) await storeIdempotentResponse(trx, req.apiKey.id, idemKey, hash, 200, body);
+      return { replay: false as const, status: 200, body };
+    });
+    if (out.replay) reply.header('idempotent-replayed', 'true');
+    return out.body as never;
+  });
+};
+
+export default batch;

@@ -1,0 +1,21 @@
+import { Decimal } from 'decimal.js';
+
+const MAX_SIGNIFICANT = 15;
+
+/**
+ * A JSON number as the decimal its sender wrote. Up to 15 significant digits a double keeps
+ * the written decimal exactly, and JavaScript's shortest round-trip formatting gives it back
+ * ("0.285", not 0.28499999999999998). More digits than that were already lost in parsing, so
+ * they are refused rather than stored as something the sender did not send.
+ */
+export function decimalFromJson(n: number): string | { error: string } {
+  if (!Number.isFinite(n)) return { error: 'must be a finite number' };
+  const d = new Decimal(String(n));
+  if (d.sd() > MAX_SIGNIFICANT) return { error: `has more than ${MAX_SIGNIFICANT} significant digits` };
+  return d.toFixed();
+}
+
+export function sameDecimal(a: string | null, b: string | null): boolean {
+  if (a === null || b === null) return a === b;
+  return a === b || new Decimal(a).eq(b);
+}

@@ -1,0 +1,213 @@
+// The write path shared by readings, targets and measure changes. Per call: one lock
+// statement, one read of the affected periods, pure derivation in memory, and one set-based
+// write per table. The measure rows are the lock: every writer that can change a measure's
+// derived values locks its row first, in id order, so concurrent writers (on any connection
+// or instance) serialise per measure and cannot deadlock with each other.
+import { sql, type Transaction } from 'kysely';
+import type { DB, MeasureRow } from '../db/types.js';
+import { deriveReading, DEPENDENT_SPAN, type Derived, type MeasureRules } from '../domain/derive.js';
+import type { TargetSpec } from '../domain/types.js';
+import { AppError, type FieldError } from '../errors.js';
+import {
+  deleteTargets, insertRevisions, loadReadingWindows, loadTargetWindows, readingView, upsertReadings, upsertTargets,
+  type StoredReading, type StoredTarget, type Window,
+} from '../repositories/readings.js';
+import type { ReadingView } from '../schemas/readings.js';
+import { sameDecimal } from './decimal-input.js';
+import type { ReadingChange, TargetChange } from './reading-writes.js';
+
+type Trx = Transaction<DB>;
+
+export const rulesOf = (m: MeasureRow): MeasureRules => ({
+  polarity: m.polarity,
+  managementInfoOnly: m.management_info_only,
+  frequency: m.frequency,
+  reportingQuarter: m.reporting_quarter,
+  trendBasis: m.trend_basis,
+});
+
+/** Locks the named measures (FOR NO KEY UPDATE: readings may still reference them). */
+export async function lockMeasures(trx: Trx, codes: string[]): Promise<Map<string, MeasureRow>> {
+  const unique = [...new Set(codes)];
+  const rows = await sql<MeasureRow>`select * from measures where code = any(${unique}::text[]) order by id for no key update`.execute(trx);
+  return new Map(rows.rows.map((m) => [m.code, m]));
+}
+
+export interface WriteOutcome {
+  /** Views of the readings named by the request, in request order (null for target-only changes). */
+  views: (ReadingView | null)[];
+  written: number;
+  unchanged: number;
+  rederived: number;
+  changedIndexes: Set<number>;
+}
+
+const sameTarget = (a: TargetSpec | null, b: TargetSpec | null) => {
+  if (!a || !b) return a === b;
+  if (a.kind !== b.kind) return false;
+  if (a.kind === 'value' && b.kind === 'value') return sameDecimal(a.value, b.value);
+  if (a.kind === 'band' && b.kind === 'band') return sameDecimal(a.min, b.min) && sameDecimal(a.max, b.max);
+  return a.kind === 'rule' && b.kind === 'rule' && a.rule === b.rule;
+};
+
+const sameInputs = (a: StoredReading, b: StoredReading) =>
+  sameDecimal(a.value, b.value) && sameDecimal(a.numerator, b.numerator) && sameDecimal(a.denominator, b.denominator) &&
+  a.status === b.status && a.commentary === b.commentary && a.overrideRag === b.overrideRag && a.overrideReason === b.overrideReason;
+
+const sameDerived = (r: StoredReading, d: Derived) =>
+  r.computedRag === d.computedRag && r.rag === d.rag && r.ragReason === d.ragReason && sameDecimal(r.variance, d.variance) &&
+  r.trend === d.trend && r.trendPeriodKey === d.trendPeriodKey && sameDecimal(r.trendValue, d.trendValue);
+
+/**
+ * Applies reading and target changes for measures already locked, re-derives every reading
+ * they can affect, and stores what changed. `allPeriods` re-derives a measure's whole history
+ * (its polarity or rules changed).
+ */
+export async function applyChanges(
+  trx: Trx,
+  measures: Map<string, MeasureRow>,
+  changes: { readings?: ReadingChange[]; targets?: TargetChange[]; allPeriodsOf?: MeasureRow[] },
+  opts: { source: string; dryRun?: boolean; now?: Date },
+): Promise<WriteOutcome> {
+  const now = opts.now ?? new Date();
+  const readingChanges = changes.readings ?? [];
+  const targetChanges: TargetChange[] = [...(changes.targets ?? [])];
+  for (const c of readingChanges) {
+    if (c.target !== undefined) targetChanges.push({ index: c.index, measure: c.measure, key: c.key, spec: c.target, reason: null });
+  }
+
+  // Which periods can change: the written ones and, up to a year later, those comparing with them.
+  const span = new Map<number, { lo: number; hi: number }>();
+  const widen = (id: number, lo: number, hi: number) => {
+    const w = span.get(id);
+    span.set(id, w ? { lo: Math.min(w.lo, lo), hi: Math.max(w.hi, hi) } : { lo, hi });
+  };
+  for (const c of [...readingChanges, ...targetChanges]) {
+    const m = measures.get(c.measure)!;
+    widen(m.id, c.key, c.key + DEPENDENT_SPAN);
+  }
+  for (const m of changes.allPeriodsOf ?? []) widen(m.id, 0, 2_147_483_647 - DEPENDENT_SPAN);
+  const windows: Window[] = [...span].map(([measureId, w]) => ({ measureId, lo: w.lo - DEPENDENT_SPAN, hi: w.hi }));
+
+  const [readingRows, targetRows] = await Promise.all([loadReadingWindows(trx, windows), loadTargetWindows(trx, windows)]);
+  const readings = new Map<number, Map<number, StoredReading>>();
+  const targets = new Map<number, Map<number, StoredTarget | null>>();
+  for (const id of span.keys()) { readings.set(id, new Map()); targets.set(id, new Map()); }
+  for (const r of readingRows) readings.get(r.measureId)!.set(r.key, r);
+  for (const t of targetRows) targets.get(t.measureId)!.set(t.key, t);
+  const original = new Map(readingRows.map((r) => [`${r.measureId}:${r.key}`, r]));
+
+  // Targets first: a reading's rating depends on its period's target.
+  const targetUpserts: Parameters<typeof upsertTargets>[1] = [];
+  const targetDeletes: { measureId: number; key: number }[] = [];
+  const targetRevisions: Parameters<typeof insertRevisions>[2] = [];
+  const changedIndexes = new Set<number>();
+  const revisionBase = await targetRevisionBase(trx, measures, targetChanges, targets);
+  for (const c of targetChanges) {
+    const m = measures.get(c.measure)!;
+    const cur = targets.get(m.id)!.get(c.key) ?? null;
+    if (sameTarget(cur?.spec ?? null, c.spec) && (c.spec === null || (cur?.reason ?? null) === c.reason || c.reason === null)) continue;
+    const revision = Math.max(cur?.revision ?? 0, revisionBase.get(`${m.id}:${c.key}`) ?? 0) + 1;
+    changedIndexes.add(c.index);
+    if (c.spec) {
+      targets.get(m.id)!.set(c.key, { spec: c.spec, reason: c.reason, revision });
+      targetUpserts.push({ measureId: m.id, key: c.key, spec: c.spec, reason: c.reason, revision, source: opts.source, at: now });
+    } else {
+      targets.get(m.id)!.set(c.key, null);
+      targetDeletes.push({ measureId: m.id, key: c.key });
+    }
+    targetRevisions.push({ measureId: m.id, key: c.key, revision, snapshot: { target: c.spec, reason: c.reason }, source: opts.source, at: now });
+  }
+
+  // Then the readings' own inputs.
+  const inputChanged = new Set<string>();
+  for (const c of readingChanges) {
+    const m = measures.get(c.measure)!;
+    const cur = readings.get(m.id)!.get(c.key);
+    const next: StoredReading = {
+      ...(cur ?? { computedRag: null, rag: null, ragReason: null, variance: null, trend: null, trendPeriodKey: null, trendValue: null, revision: 0, updatedAt: now }),
+      measureId: m.id, key: c.key, value: c.value, numerator: c.numerator, denominator: c.denominator, status: c.status,
+      commentary: c.commentary === undefined ? cur?.commentary ?? null : c.commentary,
+      overrideRag: c.override === undefined ? cur?.overrideRag ?? null : c.override?.rag ?? null,
+      overrideReason: c.override === undefined ? cur?.overrideReason ?? null : c.override?.reason ?? null,
+      source: cur?.source ?? opts.source,
+    };
+    if (cur && sameInputs(cur, next)) continue;
+    next.revision = (cur?.revision ?? 0) + 1;
+    next.source = opts.source;
+    next.updatedAt = now;
+    readings.get(m.id)!.set(c.key, next);
+    inputChanged.add(`${m.id}:${c.key}`);
+    changedIndexes.add(c.index);
+  }
+
+  // Re-derive every reading in the affected spans; keep those whose stored values differ.
+  const toWrite: StoredReading[] = [];
+  const byId = new Map([...measures.values()].map((m) => [m.id, m]));
+  for (const [id, w] of span) {
+    const rules = rulesOf(byId.get(id)!);
+    const own = readings.get(id)!;
+    const tg = targets.get(id)!;
+    const history = {
+      target: (k: number) => tg.get(k)?.spec ?? null,
+      value: (k: number) => own.get(k)?.value ?? null,
+    };
+    for (const r of [...own.values()].sort((a, b) => a.key - b.key)) {
+      if (r.key < w.lo || r.key > w.hi) continue;
+      const d = deriveReading(rules, r.key, r, history);
+      const id2 = `${id}:${r.key}`;
+      if (sameDerived(r, d) && !inputChanged.has(id2)) continue;
+      const updated: StoredReading = { ...r, ...d, updatedAt: now };
+      own.set(r.key, updated);
+      toWrite.push(updated);
+    }
+  }
+
+  const codeOf = new Map([...measures.values()].map((m) => [m.id, m.code]));
+  const viewOf = (r: StoredReading) => readingView(codeOf.get(r.measureId)!, r, targets.get(r.measureId)!.get(r.key)?.spec ?? null);
+  const readingRevisions = toWrite
+    .filter((r) => inputChanged.has(`${r.measureId}:${r.key}`))
+    .map((r) => ({ measureId: r.measureId, key: r.key, revision: r.revision, snapshot: viewOf(r), source: opts.source, at: now }));
+
+  if (!opts.dryRun) {
+    await upsertTargets(trx, targetUpserts);
+    await deleteTargets(trx, targetDeletes);
+    await insertRevisions(trx, 'target_revisions', targetRevisions);
+    await upsertReadings(trx, toWrite);
+    await insertRevisions(trx, 'reading_revisions', readingRevisions);
+  }
+
+  const views = readingChanges.map((c) => viewOf(readings.get(measures.get(c.measure)!.id)!.get(c.key)!));
+  const rederived = toWrite.filter((r) => !inputChanged.has(`${r.measureId}:${r.key}`) && original.has(`${r.measureId}:${r.key}`)).length;
+  return {
+    views,
+    written: readingRevisions.length,
+    unchanged: readingChanges.length - readingRevisions.length,
+    rederived,
+    changedIndexes,
+  };
+}
+
+/** A target added back after removal continues its revision numbering from its history. */
+async function targetRevisionBase(
+  trx: Trx, measures: Map<string, MeasureRow>, changes: TargetChange[], current: Map<number, Map<number, StoredTarget | null>>,
+): Promise<Map<string, number>> {
+  const missing = changes
+    .map((c) => ({ id: measures.get(c.measure)!.id, key: c.key }))
+    .filter((c) => !current.get(c.id)!.get(c.key));
+  if (!missing.length) return new Map();
+  const rows = await sql<{ measure_id: number; period_key: number; max: number }>`
+    select r.measure_id, r.period_key, max(r.revision)::int as max from target_revisions r
+    join unnest(${missing.map((m) => m.id)}::int[], ${missing.map((m) => m.key)}::int[]) as x(id, k) on r.measure_id = x.id and r.period_key = x.k
+    group by r.measure_id, r.period_key`.execute(trx);
+  return new Map(rows.rows.map((r) => [`${r.measure_id}:${r.period_key}`, r.max]));
+}
+
+/** Every unknown measure code among the items, as field errors. */
+export function unknownMeasures(measures: Map<string, MeasureRow>, items: { measure: string; index: number }[], pointer: (i: number) => string): FieldError[] {
+  return items.filter((i) => !measures.has(i.measure)).map((i) => ({ field: pointer(i.index), message: `measure '${i.measure}' does not exist` }));
+}
+
+export function unprocessable(errors: FieldError[], what: string): AppError {
+  return new AppError('unprocessable-content', `${errors.length} ${what} cannot be applied; nothing was written`, { errors });
+}
