@@ -26,7 +26,8 @@ function findNul(v: unknown, path: string): string | null {
  * character, which PostgreSQL text cannot hold, is a 400 naming the field.
  */
 export function registerJsonBodyParser(app: FastifyInstance) {
-  app.removeContentTypeParser(['application/json']);
+  // JSON only: any other body type (text/plain included) is a 415, not a confusing 400.
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body: Buffer, done) => {
     let text: string;
     try {
