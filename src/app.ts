@@ -41,7 +41,7 @@ export async function buildApp({ config, db, logger }: AppDeps): Promise<Fastify
     ...(logger ? { loggerInstance: logger as unknown as FastifyBaseLogger } : { logger: loggerOptions(config.LOG_LEVEL) }),
     disableRequestLogging: true,
     bodyLimit: config.BODY_LIMIT,
-    maxParamLength: MAX_PARAM_LENGTH,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     requestTimeout: config.REQUEST_TIMEOUT_MS,
     connectionTimeout: config.REQUEST_TIMEOUT_MS + 5_000,
     return503OnClosing: true,

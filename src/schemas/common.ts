@@ -17,7 +17,18 @@ export const PeriodString = Type.String({
 export const DecimalNumber = (description: string, example: number) =>
   Type.Number({ minimum: -1e15, maximum: 1e15, description: `${description} (at most 15 significant digits)`, examples: [example] });
 
-export const Nullable = <T extends TSchema>(s: T) => Type.Union([s, Type.Null()]);
+/** The same schema with its own description (and example) for one use. */
+export const describe = <T extends TSchema>(s: T, description: string, example?: unknown): T =>
+  ({ ...s, description, ...(example !== undefined ? { examples: [example] } : {}) }) as T;
+
+/** `T | null`, with the description and example lifted to the outer schema, where Swagger UI shows them. */
+export const Nullable = <T extends TSchema>(s: T) => {
+  const { description, examples } = s as { description?: string; examples?: unknown[] };
+  return Type.Union([s, Type.Null()], {
+    ...(description ? { description } : {}),
+    ...(examples ? { examples } : {}),
+  });
+};
 
 /** Free text stored verbatim; NUL is refused by the JSON parser (PostgreSQL text cannot hold it). */
 export const Text = (description: string, example: string, maxLength = 20_000) =>

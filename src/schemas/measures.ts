@@ -71,7 +71,7 @@ export const MeasureView = Type.Object({
   latestRating: Nullable(Type.Object({
     rag: RagCode,
     period: PeriodString,
-  }, { description: 'The most recent rated reading: its effective rating and period ("HG (Q4 2018/19)")' })),
+  }, { description: 'The most recent rated reading: its effective rating and period ("HG (Q4 2018/19)")', examples: [{ rag: 'HG', period: '2018-19-Q4' }] })),
   updatedAt: Type.String({ format: 'date-time', description: 'Last change to the definition', examples: ['2019-10-15T09:30:00.000Z'] }),
 }, { additionalProperties: false });
 export type MeasureView = Static<typeof MeasureView>;

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { enumOf, Code, DecimalNumber, Nullable, PeriodString, RagCode, Text } from './common.js';
+import { describe, enumOf, Code, DecimalNumber, Nullable, PeriodString, RagCode, Text } from './common.js';
 
 export const READING_STATUSES = ['no_survey', 'not_due', 'not_available', 'in_arrears'] as const;
 export const NOT_RATED_REASONS = [
@@ -36,9 +36,10 @@ const readingFields = {
   status: Type.Optional(ReadingStatus),
   target: Type.Optional(Nullable(Type.Union([DecimalNumber('Numeric target for this period', 42), Band], {
     description: "Sets this period's target in the same write (a number or {min, max}); null removes it; omit to leave it",
+    examples: [42],
   }))),
   commentary: Type.Optional(Nullable(Text('Management commentary; omit to keep the stored text, null to clear it', '98 starts are expected in Q3.'))),
-  ragOverride: Type.Optional(Nullable(Type.Union([RagOverride], { description: 'Override the computed rating; null removes it; omit to keep it' }))),
+  ragOverride: Type.Optional(Nullable(describe(RagOverride, 'Override the computed rating; null removes it; omit to keep it', { rag: 'A', reason: 'Survey result within the margin of error' }))),
 };
 
 export const ReadingBody = Type.Object(readingFields, {
@@ -66,7 +67,7 @@ export const TargetView = Nullable(Type.Union([
   Type.Number({ description: 'Numeric target', examples: [42] }),
   Type.Object({ min: Type.Number({ description: 'Band minimum', examples: [0.9] }), max: Type.Number({ description: 'Band maximum', examples: [1.1] }) }),
   Type.Object({ rule: enumOf(TARGET_RULES, 'Target rule: year-on-year reduction (last year\'s same-period actual), baseline year, or to be agreed', 'year_on_year_reduction') }),
-], { description: "The period's target: a number, a band, a rule, or null when none is set" }));
+], { description: "The period's target: a number, a band, a rule, or null when none is set", examples: [42] }));
 
 const num = (description: string, example: number) => Nullable(Type.Number({ description, examples: [example] }));
 
@@ -78,16 +79,16 @@ export const ReadingView = Type.Object({
   denominator: num('Denominator behind the value', 26),
   status: Nullable(ReadingStatus),
   target: TargetView,
-  rag: Nullable(Type.Union([RagCode], { description: 'Effective rating: the override if any, else the computed one' })),
-  computedRag: Nullable(Type.Union([RagCode], { description: 'Rating the rules give' })),
-  ragOverride: Nullable(Type.Union([RagOverride])),
+  rag: Nullable(describe(RagCode, 'Effective rating: the override if any, else the computed one', 'A')),
+  computedRag: Nullable(describe(RagCode, 'Rating the rules give (null with ragReason when not rated)', 'LG')),
+  ragOverride: Nullable(describe(RagOverride, "A person's rating with its reason, kept beside the computed one", { rag: 'A', reason: 'Survey result within the margin of error' })),
   ragReason: Nullable(enumOf(NOT_RATED_REASONS, 'Why the rules give no rating, when they do not', 'no_target')),
   variance: num('Signed fraction the rating came from: +0.05 is 5% better than target', -0.357142857143),
   trend: Nullable(enumOf(['improving', 'declining', 'no_change'] as const, 'Direction of travel against the basis period', 'improving')),
   trendComparedWith: Nullable(Type.Object({
     period: PeriodString,
     value: Type.Number({ description: 'Value of the basis period', examples: [27] }),
-  }, { description: 'The reading the trend compared with' })),
+  }, { description: 'The reading the trend compared with', examples: [{ period: '2018-19-Q2', value: 0 }] })),
   commentary: Nullable(Type.String({ description: 'Management commentary', examples: ['98 starts are expected in Q3.'] })),
   revision: Type.Integer({ description: 'Number of changes written to this reading', examples: [1] }),
   updatedAt: Type.String({ format: 'date-time', description: 'When this reading last changed (stored or derived)', examples: ['2019-10-15T09:30:00.000Z'] }),

@@ -1,4 +1,5 @@
 import t from 'tap';
+import type { InjectOptions } from 'fastify';
 import { buildTestApp } from '../helpers/app.js';
 
 t.test('health, readiness and the OpenAPI document', async (t) => {
@@ -45,7 +46,7 @@ t.test('READ_ACCESS=key closes reads to callers without a key', async (t) => {
 
 t.test('every error is problem+json', async (t) => {
   const { app, as } = await buildTestApp(t);
-  const cases: [string, Parameters<typeof app.inject>[0], number][] = [
+  const cases: [string, InjectOptions, number][] = [
     ['404', { method: 'GET', url: '/v1/nowhere' }, 404],
     ['405', { method: 'DELETE', url: '/v1/priorities' }, 405],
     ['unknown property', { method: 'PUT', url: '/v1/priorities/P1', payload: { title: 'x', colour: 'red' } }, 400],

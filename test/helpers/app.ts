@@ -1,5 +1,5 @@
 import type { Test } from 'tap';
-import type { FastifyInstance, InjectOptions } from 'fastify';
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createDatabase, type Database } from '../../src/db/database.js';
@@ -13,7 +13,7 @@ export interface TestApp {
   config: Config;
   keys: { admin: string; write: string; read: string };
   /** inject() with a bearer key (default: admin). */
-  as: (key: 'admin' | 'write' | 'read' | null, opts: InjectOptions) => ReturnType<FastifyInstance['inject']>;
+  as: (key: 'admin' | 'write' | 'read' | null, opts: InjectOptions) => Promise<LightMyRequestResponse>;
 }
 
 export function serverUrl(): string {
