@@ -1,0 +1,55 @@
+import t from 'tap';
+import { buildApp } from '../../src/app.js';
+import { createDatabase } from '../../src/db/database.js';
+import { buildTestApp, defineMeasure } from '../helpers/app.js';
+import { staleReadings } from '../helpers/recompute.js';
+
+t.test('24 clients writing one reading over two service instances: one reading, one revision per change', async (t) => {
+  const ta = await buildTestApp(t);
+  await defineMeasure(ta, 'M1');
+  // A second instance of the service on the same database, with its own pool.
+  const second = createDatabase({ url: ta.url, poolMax: 8 });
+  const app2 = await buildApp({ config: ta.config, db: second.db });
+  t.teardown(async () => { await app2.close(); await second.db.destroy(); });
+  const auth = { authorization: `Bearer ${ta.keys.write}` };
+
+  const same = await Promise.all(Array.from({ length: 24 }, (_, i) =>
+    (i % 2 ? app2 : ta.app).inject({ method: 'PUT', url: '/v1/measures/M1/readings/2019-20-Q2', headers: auth, payload: { value: 7, target: 5 } })));
+  t.same([...new Set(same.map((r) => r.statusCode))].sort(), [200, 201], 'one create, the rest unchanged');
+  t.equal(same.filter((r) => r.statusCode === 201).length, 1);
+  const revs = await ta.db.selectFrom('reading_revisions').selectAll().execute();
+  t.equal(revs.length, 1, 'the same body 24 times is one revision');
+
+  const distinct = await Promise.all(Array.from({ length: 24 }, (_, i) =>
+    (i % 2 ? app2 : ta.app).inject({ method: 'PUT', url: '/v1/measures/M1/readings/2019-20-Q2', headers: auth, payload: { value: 100 + i } })));
+  t.same([...new Set(distinct.map((r) => r.statusCode))], [200], 'no 5xx, no lost update');
+  const all = await ta.db.selectFrom('reading_revisions').select(['revision']).orderBy('revision').execute();
+  t.same(all.map((r) => r.revision), Array.from({ length: 25 }, (_, i) => i + 1), 'one revision per change, numbered without gaps');
+  const rows = await ta.db.selectFrom('readings').selectAll().execute();
+  t.equal(rows.length, 1);
+  t.equal(rows[0].revision, 25);
+  const last = await ta.db.selectFrom('reading_revisions').select('snapshot').where('revision', '=', 25).executeTakeFirstOrThrow();
+  t.equal(Number(rows[0].value), (last.snapshot as { value: number }).value, 'the current reading is the last revision');
+});
+
+t.test('overlapping batches in opposite orders neither deadlock into a 5xx nor split', async (t) => {
+  const ta = await buildTestApp(t);
+  const codes = Array.from({ length: 20 }, (_, i) => `C${i}`);
+  for (const c of codes) await defineMeasure(ta, c);
+  const auth = { authorization: `Bearer ${ta.keys.write}` };
+  const batch = (order: string[], v: number, period: string) => ta.app.inject({
+    method: 'POST', url: '/v1/readings/batch', headers: auth,
+    payload: { readings: order.map((measure) => ({ measure, period, value: v, target: 10 })) },
+  });
+  const reversed = [...codes].reverse();
+  const results = await Promise.all(Array.from({ length: 16 }, (_, i) =>
+    batch(i % 2 ? codes : reversed, i, ['2019-20-Q1', '2019-20-Q2'][i % 4 < 2 ? 0 : 1])));
+  t.same([...new Set(results.map((r) => r.statusCode))], [200]);
+  // Every batch is all-or-nothing: within a period, all measures carry one batch's value.
+  for (const period of [20191, 20192]) {
+    const values = await ta.db.selectFrom('readings').select('value').where('period_key', '=', period).execute();
+    t.equal(values.length, 20);
+    t.equal(new Set(values.map((v) => v.value)).size, 1, `period ${period}: one batch's values throughout`);
+  }
+  t.same(await staleReadings(ta.db), [], 'derived values are consistent after the race');
+});
