@@ -40,7 +40,6 @@ export async function registerProtections(app: FastifyInstance, config: Config) 
 
   await app.register(underPressure, {
     maxEventLoopDelay: 2_000,
-    maxEventLoopUtilization: 0.98,
     retryAfter: 5,
     pressureHandler: (_req, _reply, type, value) => {
       throw new AppError('service-unavailable', `The service is overloaded (${type}: ${value}); retry shortly`, {

@@ -8,10 +8,8 @@ import type { DB, MeasureRow } from '../db/types.js';
 import { deriveReading, DEPENDENT_SPAN, type Derived, type MeasureRules } from '../domain/derive.js';
 import type { TargetSpec } from '../domain/types.js';
 import { AppError, type FieldError } from '../errors.js';
-import {
-  deleteTargets, insertRevisions, loadReadingWindows, loadTargetWindows, readingView, upsertReadings, upsertTargets,
-  type StoredReading, type StoredTarget, type Window,
-} from '../repositories/readings.js';
+import { readingView, type StoredReading, type StoredTarget } from '../repositories/readings.js';
+import { loadWindows, persistChanges, type RevisionWrite, type TargetWrite, type Window } from '../repositories/write-store.js';
 import type { ReadingView } from '../schemas/readings.js';
 import { sameDecimal } from './decimal-input.js';
 import type { ReadingChange, TargetChange } from './reading-writes.js';
@@ -87,20 +85,22 @@ export async function applyChanges(
     widen(m.id, c.key, c.key + DEPENDENT_SPAN);
   }
   for (const m of changes.allPeriodsOf ?? []) widen(m.id, 0, 2_147_483_647 - DEPENDENT_SPAN);
-  const windows: Window[] = [...span].map(([measureId, w]) => ({ measureId, lo: w.lo - DEPENDENT_SPAN, hi: w.hi }));
+  const windows: Window[] = [...span].map(([measureId, w]) => ({ measureId, lo: w.lo, hi: w.hi }));
 
-  const [readingRows, targetRows] = await Promise.all([loadReadingWindows(trx, windows), loadTargetWindows(trx, windows)]);
+  const { readings: readingRows, earlierValues, targets: targetRows } = await loadWindows(trx, windows);
   const readings = new Map<number, Map<number, StoredReading>>();
+  const earlier = new Map<number, Map<number, string | null>>();
   const targets = new Map<number, Map<number, StoredTarget | null>>();
-  for (const id of span.keys()) { readings.set(id, new Map()); targets.set(id, new Map()); }
+  for (const id of span.keys()) { readings.set(id, new Map()); earlier.set(id, new Map()); targets.set(id, new Map()); }
   for (const r of readingRows) readings.get(r.measureId)!.set(r.key, r);
+  for (const v of earlierValues) earlier.get(v.measureId)!.set(v.key, v.value);
   for (const t of targetRows) targets.get(t.measureId)!.set(t.key, t);
   const original = new Map(readingRows.map((r) => [`${r.measureId}:${r.key}`, r]));
 
   // Targets first: a reading's rating depends on its period's target.
-  const targetUpserts: Parameters<typeof upsertTargets>[1] = [];
+  const targetUpserts: TargetWrite[] = [];
   const targetDeletes: { measureId: number; key: number }[] = [];
-  const targetRevisions: Parameters<typeof insertRevisions>[2] = [];
+  const targetRevisions: RevisionWrite[] = [];
   const changedIndexes = new Set<number>();
   const revisionBase = await targetRevisionBase(trx, measures, targetChanges, targets);
   for (const c of targetChanges) {
@@ -147,10 +147,11 @@ export async function applyChanges(
   for (const [id, w] of span) {
     const rules = rulesOf(byId.get(id)!);
     const own = readings.get(id)!;
+    const before = earlier.get(id)!;
     const tg = targets.get(id)!;
     const history = {
       target: (k: number) => tg.get(k)?.spec ?? null,
-      value: (k: number) => own.get(k)?.value ?? null,
+      value: (k: number) => (k < w.lo ? before.get(k) : own.get(k)?.value) ?? null,
     };
     for (const r of [...own.values()].sort((a, b) => a.key - b.key)) {
       if (r.key < w.lo || r.key > w.hi) continue;
@@ -170,11 +171,7 @@ export async function applyChanges(
     .map((r) => ({ measureId: r.measureId, key: r.key, revision: r.revision, snapshot: viewOf(r), source: opts.source, at: now }));
 
   if (!opts.dryRun) {
-    await upsertTargets(trx, targetUpserts);
-    await deleteTargets(trx, targetDeletes);
-    await insertRevisions(trx, 'target_revisions', targetRevisions);
-    await upsertReadings(trx, toWrite);
-    await insertRevisions(trx, 'reading_revisions', readingRevisions);
+    await persistChanges(trx, { targets: targetUpserts, targetDeletes, targetRevisions, readings: toWrite, readingRevisions });
   }
 
   const views = readingChanges.map((c) => viewOf(readings.get(measures.get(c.measure)!.id)!.get(c.key)!));
