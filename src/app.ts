@@ -3,6 +3,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Logger } from 'pino';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from './config.js';
+import type { ChangeFeed } from './db/change-feed.js';
 import type { Database } from './db/database.js';
 import { registerAuth } from './plugins/auth.js';
 import { registerErrorHandling, sendProblem } from './plugins/errors.js';
@@ -25,6 +26,8 @@ export interface AppDeps {
   db: Database;
   /** The process logger, so start-up and request lines share one stream; tests omit it. */
   logger?: Logger;
+  /** Notifications of committed changes; with it, GET responses are cached until a change. */
+  changes?: ChangeFeed;
 }
 
 export type App = FastifyInstance;
@@ -33,10 +36,11 @@ export interface AppContext {
   db: Database;
   config: Config;
   rollupRule: RollupRule;
+  changes?: ChangeFeed;
 }
 
 /** The app factory: everything is passed in, nothing is a module-level singleton. */
-export async function buildApp({ config, db, logger }: AppDeps): Promise<FastifyInstance> {
+export async function buildApp({ config, db, logger, changes }: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     ...(logger ? { loggerInstance: logger as unknown as FastifyBaseLogger } : { logger: loggerOptions(config.LOG_LEVEL) }),
     logController: new LogController({ disableRequestLogging: true }),
@@ -79,7 +83,7 @@ export async function buildApp({ config, db, logger }: AppDeps): Promise<Fastify
   registerAuth(app, db, config.READ_ACCESS);
   await registerOpenApi(app, API_VERSION);
 
-  const ctx: AppContext = { db, config, rollupRule };
+  const ctx: AppContext = { db, config, rollupRule, changes };
   await app.register(healthRoutes, { db });
   await app.register(v1Routes, { prefix: '/v1', ctx });
   return app;

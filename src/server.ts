@@ -2,6 +2,7 @@ import closeWithGrace from 'close-with-grace';
 import { pino } from 'pino';
 import { buildApp } from './app.js';
 import { loadConfig, type Config } from './config.js';
+import { ChangeFeed } from './db/change-feed.js';
 import { createDatabase } from './db/database.js';
 import { startEmbedded, type EmbeddedDatabase } from './db/embedded.js';
 import { migrateToLatest } from './db/migrate.js';
@@ -18,9 +19,11 @@ async function main(config: Config) {
   // Installed before anything slow, so SIGTERM during start-up still stops PostgreSQL.
   let app: Awaited<ReturnType<typeof buildApp>> | null = null;
   let database: ReturnType<typeof createDatabase> | null = null;
+  let changes: ChangeFeed | null = null;
   const shutdown = async () => {
     closing = true;
     if (app) await app.close();
+    await changes?.close();
     if (database) await database.db.destroy();
     if (embedded) await embedded.stop();
     log.info('stopped');
@@ -65,7 +68,9 @@ async function main(config: Config) {
   }
   if (closing) return;
 
-  app = await buildApp({ config, db: database.db, logger: log });
+  changes = new ChangeFeed(url, log);
+  await changes.start();
+  app = await buildApp({ config, db: database.db, logger: log, changes });
   await app.listen({ port: config.PORT, host: config.HOST });
   log.info({ ms: Date.now() - started, docs: `http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${config.PORT}/docs/` }, 'service ready');
   }

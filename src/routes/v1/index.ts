@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../app.js';
 import { registerCaching } from '../../plugins/caching.js';
+import { registerResponseCache } from '../../plugins/response-cache.js';
 import actions from './actions.js';
 import measures from './measures.js';
 import priorities from './priorities.js';
@@ -15,6 +16,7 @@ export interface RouteOptions { ctx: AppContext }
 /** Version 1 of the API. A v2 would add a sibling folder and reuse the schemas. */
 export default async function v1(app: FastifyInstance, { ctx }: RouteOptions) {
   registerCaching(app, ctx.config.READ_ACCESS);
+  registerResponseCache(app, ctx.changes);
   for (const plugin of [priorities, measures, targets, readings, readingsBatch, readingsExport, actions, rollups]) {
     await app.register(plugin, { ctx });
   }
