@@ -11,6 +11,7 @@ import type { BatchItem } from '../schemas/readings.js';
 import { writeMeasure } from '../services/measure-writer.js';
 import { toReadingChange } from '../services/reading-writes.js';
 import { applyChanges, lockMeasures } from '../services/scorecard-writer.js';
+import { seedActions } from './actions.js';
 
 export const SEEDS_DIR = fileURLToPath(new URL('../../seeds/', import.meta.url));
 export const SEED_SOURCE = 'seed:report-2019-20-q2';
@@ -27,7 +28,7 @@ export async function readSeedFiles(dir = SEEDS_DIR): Promise<SeedFiles> {
   return { priorities: await read('priorities.json'), measures: await read('measures.json'), readings: await read('readings.json') };
 }
 
-export interface SeedResult { priorities: number; measures: number; readings: number; readingsWritten: number }
+export interface SeedResult { priorities: number; measures: number; readings: number; readingsWritten: number; actions: number }
 
 /**
  * Loads seeds/ through the same functions the API's writes use, so every reading's rating
@@ -58,7 +59,8 @@ export async function loadSeeds(db: Database, log?: Logger, dir = SEEDS_DIR): Pr
   });
   log?.debug({ count: changes.length, written }, 'seed: readings');
 
-  return { priorities: seeds.priorities.length, measures: seeds.measures.length, readings: changes.length, readingsWritten: written };
+  const { actions } = await seedActions(db, dir, log);
+  return { priorities: seeds.priorities.length, measures: seeds.measures.length, readings: changes.length, readingsWritten: written, actions };
 }
 
 export async function seedIfEmpty(db: Database, log?: Logger): Promise<SeedResult | null> {

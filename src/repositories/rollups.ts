@@ -1,0 +1,155 @@
+// Set-based reads behind a rollup. One statement counts everything for every priority at
+// once (grouped by priority, one row each); one lists the headline measures; two more list
+// the working when asked. The cost is the same handful of statements whatever the size.
+import { sql, type RawBuilder } from 'kysely';
+import { formatPeriod, periodKey, type Period } from '../domain/periods.js';
+import { ACTION_STATUSES, type ActionStatus, type Rag, type Trend } from '../domain/types.js';
+import type { Executor } from './readings.js';
+
+/** Period keys: year * 10 + quarter, or + 9 for the whole year. */
+const keyRange = (p: Period) => ({ key: periodKey(p), lo: p.year * 10 + 1, hi: p.year * 10 + 9 });
+
+export interface Scope {
+  period: Period;
+  priorityId: number | null;
+  /** `frequency:reportingQuarter` (0 for none) of the measures due in the period, from isDue. */
+  dueKeys: string[];
+}
+
+const ofPriority = (table: 'measures' | 'actions', s: Scope) =>
+  s.priorityId === null ? sql`` : sql`and ${sql.ref(table === 'measures' ? 'measure_id' : 'action_id')} in (select id from ${sql.table(table)} where priority_id = ${s.priorityId})`;
+
+/**
+ * The reading each measure contributes. A quarter: its reading for that quarter. A year: the
+ * reading stored for the year itself if the measure has one, else its latest reading within
+ * the year's quarters that has a value or a rating (a status-only reading such as "not due"
+ * only when there is nothing better).
+ */
+function chosenReadings(s: Scope): RawBuilder<unknown> {
+  const { key, lo, hi } = keyRange(s.period);
+  if (s.period.kind === 'quarter') {
+    return sql`select measure_id, period_key, status, rag, rag_reason, trend from readings where period_key = ${key} ${ofPriority('measures', s)}`;
+  }
+  return sql`select distinct on (measure_id) measure_id, period_key, status, rag, rag_reason, trend from readings
+    where period_key between ${lo} and ${hi} ${ofPriority('measures', s)}
+    order by measure_id, (period_key = ${key}) desc, (value is null and rag is null), period_key desc`;
+}
+
+/** Each action's update for the period; for a year, its latest update within the year. */
+function chosenUpdates(s: Scope): RawBuilder<unknown> {
+  const { key, lo, hi } = keyRange(s.period);
+  if (s.period.kind === 'quarter') return sql`select action_id, period_key, status from action_updates where period_key = ${key} ${ofPriority('actions', s)}`;
+  return sql`select distinct on (action_id) action_id, period_key, status from action_updates
+    where period_key between ${lo} and ${hi} ${ofPriority('actions', s)} order by action_id, period_key desc`;
+}
+
+/** Measures with two flags the figures need: introduced after the period's year; due in the period. */
+const flaggedMeasures = (s: Scope) => sql`
+  select m.*, coalesce(m.new_in_year > ${formatPeriod({ kind: 'year', year: s.period.year })}, false) as later,
+    coalesce(m.new_in_year <= ${formatPeriod({ kind: 'year', year: s.period.year })}, true)
+      and (m.frequency || ':' || coalesce(m.reporting_quarter, 0)) = any(${s.dueKeys}::text[]) as due
+  from measures m ${s.priorityId === null ? sql`` : sql`where m.priority_id = ${s.priorityId}`}`;
+
+// Why a measure is left out: no reading (or none yet: introduced later), its reading's status, or the rules' reason.
+const REASON = sql`case when c.measure_id is null then case when m.later then 'introduced_later' else 'no_reading' end
+  when c.rag is not null then null when c.status is not null then c.status else c.rag_reason end`;
+
+/** Measures of one priority sharing every attribute the figures need, and how many. */
+export interface MeasureGroup {
+  rag: Rag | null; reason: string | null; trend: Trend | null; due: boolean; received: boolean; n: number;
+  /** Codes of the due measures with no reading. */
+  missing: string[] | null;
+}
+export type ActionTotals = Record<ActionStatus | 'total' | 'without_update', number>;
+export interface PriorityTotals {
+  id: number; code: string; title: string; position: number;
+  /** null when the priority has no measures (or no actions). */
+  m: MeasureGroup[] | null; a: ActionTotals | null;
+}
+
+/**
+ * Every figure of every priority (or one), in report order: one statement, one row per
+ * priority. Measures are hash-grouped by (priority, rating, reason, trend, due, received),
+ * a few dozen groups per priority, which the builder folds into counts.
+ */
+export async function priorityTotals(db: Executor, s: Scope, code: string | null): Promise<PriorityTotals[]> {
+  const r = await sql<PriorityTotals>`
+    with c as (${chosenReadings(s)}), u as (${chosenUpdates(s)}),
+    mg as (
+      select m.priority_id, c.rag, ${REASON} as reason, c.trend, m.due, c.measure_id is not null as received, count(*)::int as n,
+        array_agg(m.code) filter (where m.due and c.measure_id is null) as missing
+      from (${flaggedMeasures(s)}) m left join c on c.measure_id = m.id
+      group by 1, 2, 3, 4, 5, 6
+    ),
+    mm as (
+      select priority_id, json_agg(json_build_object('rag', rag, 'reason', reason, 'trend', trend, 'due', due, 'received', received, 'n', n, 'missing', missing)) as groups
+      from mg group by priority_id
+    ),
+    aa as (
+      select a.priority_id, count(*)::int as total,
+        ${sql.join(ACTION_STATUSES.map((v) => sql`count(*) filter (where u.status = ${v})::int as ${sql.ref(v)}`))},
+        count(*) filter (where u.action_id is null)::int as without_update
+      from actions a left join u on u.action_id = a.id
+      ${s.priorityId === null ? sql`` : sql`where a.priority_id = ${s.priorityId}`}
+      group by a.priority_id
+    )
+    select p.id, p.code, p.title, p.position, mm.groups as m, to_jsonb(aa) as a
+    from priorities p left join mm on mm.priority_id = p.id left join aa on aa.priority_id = p.id
+    ${code === null ? sql`` : sql`where p.code = ${code}`}
+    order by p.position`.execute(db);
+  return r.rows;
+}
+
+export async function priorityIdOf(db: Executor, code: string): Promise<number | null> {
+  const r = await db.selectFrom('priorities').select('id').where('code', '=', code).executeTakeFirst();
+  return r?.id ?? null;
+}
+
+export interface HeadlineRow { priority_id: number; code: string; title: string; rag: Rag | null; latest_rag: Rag | null; latest_key: number | null }
+
+/**
+ * Headline measures with this period's rating and their latest rating at or before it. The
+ * look-back (one index probe per measure) runs only when the period's own reading is unrated.
+ */
+export async function headlineRows(db: Executor, s: Scope): Promise<HeadlineRow[]> {
+  const r = await sql<HeadlineRow>`
+    with c as (${chosenReadings(s)})
+    select m.priority_id, m.code, m.title, c.rag,
+      coalesce(c.rag, lr.rag) as latest_rag, case when c.rag is not null then c.period_key else lr.period_key end as latest_key
+    from measures m
+    left join c on c.measure_id = m.id
+    left join lateral (
+      select r.rag, r.period_key from readings r
+      where c.rag is null and r.measure_id = m.id and r.rag is not null and r.period_key <= ${periodKey(s.period)}
+      order by r.period_key desc limit 1
+    ) lr on true
+    where m.headline ${s.priorityId === null ? sql`` : sql`and m.priority_id = ${s.priorityId}`}
+    order by m.priority_id, m.id`.execute(db);
+  return r.rows;
+}
+
+export interface WorkingMeasureRow {
+  priority_id: number; code: string; due: boolean;
+  period_key: number | null; rag: Rag | null; reason: string | null; trend: Trend | null;
+}
+
+export async function workingMeasures(db: Executor, s: Scope): Promise<WorkingMeasureRow[]> {
+  const r = await sql<WorkingMeasureRow>`
+    with c as (${chosenReadings(s)})
+    select m.priority_id, m.code, m.due, c.period_key, c.rag, ${REASON} as reason, c.trend
+    from (${flaggedMeasures(s)}) m left join c on c.measure_id = m.id
+    order by m.priority_id, m.id`.execute(db);
+  return r.rows;
+}
+
+export interface WorkingActionRow { priority_id: number; code: string; period_key: number | null; status: ActionStatus | null }
+
+export async function workingActions(db: Executor, s: Scope): Promise<WorkingActionRow[]> {
+  const r = await sql<WorkingActionRow>`
+    with u as (${chosenUpdates(s)})
+    select a.priority_id, a.code, u.period_key, u.status
+    from actions a left join u on u.action_id = a.id
+    ${s.priorityId === null ? sql`` : sql`where a.priority_id = ${s.priorityId}`}
+    order by a.priority_id, a.id`.execute(db);
+  return r.rows;
+}
