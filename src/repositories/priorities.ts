@@ -15,10 +15,11 @@ const toView = (r: Row): PriorityView => ({
   measureCount: r.measure_count, actionCount: r.action_count, updatedAt: r.updated_at.toISOString(),
 });
 
-export async function listPriorities(db: Executor, after: number | null, limit: number): Promise<PriorityView[]> {
-  let q = select(db).orderBy('p.position').limit(limit);
-  if (after !== null) q = q.where('p.position', '>', after);
-  return (await q.execute()).map(toView);
+/** Report order; id breaks ties (two priorities created at once can share a position). */
+export async function listPriorities(db: Executor, after: [number, number] | null, limit: number): Promise<(PriorityView & { id: number })[]> {
+  let q = select(db).orderBy('p.position').orderBy('p.id').limit(limit);
+  if (after !== null) q = q.where((eb) => eb(eb.refTuple('p.position', 'p.id'), '>', eb.tuple(after[0], after[1])));
+  return (await q.execute()).map((r) => ({ ...toView(r), id: r.id }));
 }
 
 export async function getPriority(db: Executor, code: string): Promise<PriorityView | null> {

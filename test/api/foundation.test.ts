@@ -70,3 +70,14 @@ t.test('every error is problem+json', async (t) => {
   const allow = await app.inject({ method: 'DELETE', url: '/v1/priorities' });
   t.equal(allow.headers.allow, 'GET');
 });
+
+t.test('lists page with an opaque cursor', async (t) => {
+  const { app, as } = await buildTestApp(t);
+  for (const code of ['P1', 'P2', 'P3']) await as('admin', { method: 'PUT', url: `/v1/priorities/${code}`, payload: { title: code } });
+  const first = (await app.inject({ method: 'GET', url: '/v1/priorities?limit=2' })).json();
+  t.same(first.items.map((p: { code: string }) => p.code), ['P1', 'P2']);
+  t.type(first.nextCursor, 'string');
+  const second = (await app.inject({ method: 'GET', url: `/v1/priorities?limit=2&cursor=${first.nextCursor}` })).json();
+  t.same(second.items.map((p: { code: string }) => p.code), ['P3']);
+  t.equal(second.nextCursor, null);
+});

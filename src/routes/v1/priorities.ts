@@ -17,9 +17,10 @@ const priorities: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { ctx: {
     },
   }, async (req) => {
     const limit = req.query.limit ?? 100;
-    const [after] = decodeCursor(req.query.cursor, ['number']) ?? [null];
-    const rows = await listPriorities(db, after as number | null, limit + 1);
-    return page(rows, limit, (r) => [r.position]);
+    const after = decodeCursor(req.query.cursor, ['number', 'number']) as [number, number] | null;
+    const rows = await listPriorities(db, after, limit + 1);
+    const { items, nextCursor } = page(rows, limit, (r) => [r.position, r.id]);
+    return { items: items.map(({ id: _id, ...p }) => p), nextCursor };
   });
 
   app.get('/priorities/:code', {
