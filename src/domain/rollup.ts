@@ -1,5 +1,4 @@
 // A priority's overall status from its measures' ratings and its actions' statuses (DOMAIN.md, "Rollups").
-import type { Decimal } from 'decimal.js';
 import { D } from './decimal.js';
 import { ACTION_STATUSES, RAGS, type ActionStatus, type Rag } from './types.js';
 
@@ -32,28 +31,51 @@ export const DEFAULT_ROLLUP_RULE: RollupRule = deepFreeze({
   amber: 2.5,
 });
 
+/** Scores a list of items; the same as scoreCounts over their counts. */
 export function scoreRollup(rule: RollupRule, items: RollupItems): RollupScore {
-  // Weights go through decimal.js (which reads a number by its shortest decimal form), so
-  // sums like 0.1 + 0.2 and a mean of exactly 4.0 or 2.5 compare exactly against thresholds.
-  const weights: Decimal[] = items.ragsOfMeasures.map((rag) => new D(rule.ragWeights[rag]));
-  let actions = 0;
-  for (const status of items.actionStatuses) {
-    const w = Object.hasOwn(rule.actionWeights, status) ? rule.actionWeights[status] : undefined;
-    if (w === undefined) continue;
-    weights.push(new D(w));
-    actions++;
-  }
-  const counted = { measures: items.ragsOfMeasures.length, actions };
-  const leftOut = { actions: items.actionStatuses.length - actions };
-  if (weights.length === 0) return { status: null, score: null, counted, leftOut };
+  const rags = Object.fromEntries(RAGS.map((r) => [r, 0])) as Record<Rag, number>;
+  for (const rag of items.ragsOfMeasures) rags[rag]++;
+  const actions: Partial<Record<ActionStatus, number>> = {};
+  for (const s of items.actionStatuses) actions[s] = (actions[s] ?? 0) + 1;
+  return scoreCounts(rule, rags, actions);
+}
 
-  const sum = weights.reduce((a, w) => a.plus(w), new D(0));
-  const n = weights.length;
+/**
+ * Scores from counts (a rollup over 200k measures has counts, not item lists). Weights go
+ * through decimal.js (which reads a number by its shortest decimal form), so sums like
+ * 0.1 + 0.2 and a mean of exactly 4.0 or 2.5 compare exactly against thresholds.
+ */
+export function scoreCounts(
+  rule: RollupRule, rags: Record<Rag, number>, actions: Partial<Record<ActionStatus, number>>,
+): RollupScore {
+  let sum = new D(0);
+  let measures = 0;
+  let counted = 0;
+  let left = 0;
+  for (const rag of RAGS) {
+    const n = rags[rag] ?? 0;
+    if (n === 0) continue;
+    sum = sum.plus(new D(rule.ragWeights[rag]).times(n));
+    measures += n;
+  }
+  for (const status of ACTION_STATUSES) {
+    const n = actions[status] ?? 0;
+    if (n === 0) continue;
+    const w = Object.hasOwn(rule.actionWeights, status) ? rule.actionWeights[status] : undefined;
+    if (w === undefined) {
+      left += n;
+      continue;
+    }
+    sum = sum.plus(new D(w).times(n));
+    counted += n;
+  }
+  const base = { counted: { measures, actions: counted }, leftOut: { actions: left } };
+  const n = measures + counted;
+  if (n === 0) return { status: null, score: null, ...base };
   // sum >= threshold * n is the mean compared without a rounded division.
   const status: RollupStatus = sum.gte(new D(rule.green).times(n)) ? 'green'
     : sum.gte(new D(rule.amber).times(n)) ? 'amber' : 'red';
-  const score = sum.div(n).toDecimalPlaces(2, D.ROUND_HALF_EVEN).toNumber();
-  return { status, score, counted, leftOut };
+  return { status, score: sum.div(n).toDecimalPlaces(2, D.ROUND_HALF_EVEN).toNumber(), ...base };
 }
 
 /** Validates a deployment's rule override (JSON text); throws Error naming what is wrong. */

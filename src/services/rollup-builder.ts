@@ -3,13 +3,13 @@
 import type { Database } from '../db/database.js';
 import { formatPeriod, isDue, periodFromKey, type Period } from '../domain/periods.js';
 import type { RollupRule } from '../domain/rollup.js';
+import { scoreCounts } from '../domain/rollup.js';
 import { ACTION_STATUSES, RAGS, type ActionStatus, type Frequency } from '../domain/types.js';
 import {
   headlineRows, priorityIdOf, priorityTotals, workingActions, workingMeasures,
   type HeadlineRow, type PriorityTotals, type Scope, type WorkingActionRow, type WorkingMeasureRow,
 } from '../repositories/rollups.js';
 import { LEFT_OUT_REASONS, type CouncilRollup, type LeftOutReason, type PriorityRollup } from '../schemas/rollups.js';
-import { scoreCounts } from './rollup-scoring.js';
 
 type Measures = PriorityRollup['measures'];
 type Actions = PriorityRollup['actions'];
