@@ -6,7 +6,7 @@ import type { Config } from './config.js';
 import type { ChangeFeed } from './db/change-feed.js';
 import type { Database } from './db/database.js';
 import { registerAuth } from './plugins/auth.js';
-import { registerErrorHandling, sendProblem } from './plugins/errors.js';
+import { clientErrorHandler, registerErrorHandling, sendProblem } from './plugins/errors.js';
 import { registerJsonBodyParser } from './plugins/json-body.js';
 import { registerOpenApi } from './plugins/openapi.js';
 import { registerProtections } from './plugins/protections.js';
@@ -47,6 +47,9 @@ export async function buildApp({ config, db, logger, changes }: AppDeps): Promis
     bodyLimit: config.BODY_LIMIT,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     requestTimeout: config.REQUEST_TIMEOUT_MS,
+    // Node checks request timeouts every 30 s by default: a 1 s timeout would take up to 31 s.
+    http: { connectionsCheckingInterval: 1_000 },
+    clientErrorHandler,
     connectionTimeout: config.REQUEST_TIMEOUT_MS + 5_000,
     return503OnClosing: true,
     forceCloseConnections: 'idle',

@@ -9,6 +9,8 @@ export interface DatabaseOptions {
   poolMax?: number;
   statementTimeoutMs?: number;
   lockTimeoutMs?: number;
+  /** How long a request waits for a free pooled connection before it is answered 503. */
+  connectionTimeoutMs?: number;
   applicationName?: string;
 }
 
@@ -20,7 +22,7 @@ export function createDatabase(opts: DatabaseOptions): { db: Database; pool: pg.
   const pool = new pg.Pool({
     connectionString: opts.url,
     max: opts.poolMax ?? 10,
-    connectionTimeoutMillis: 5_000,
+    connectionTimeoutMillis: opts.connectionTimeoutMs ?? 5_000,
     idleTimeoutMillis: 30_000,
     application_name: opts.applicationName ?? 'scorecard-api',
     statement_timeout: opts.statementTimeoutMs ?? 30_000,

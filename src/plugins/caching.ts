@@ -1,6 +1,14 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 
+/** Adds to Vary rather than replacing it: CORS's `Vary: Origin` must survive, or a shared cache
+ * could hand one origin's Access-Control-Allow-Origin answer to another. */
+function addVary(current: unknown, add: string[]): string {
+  const have = String(current ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  for (const a of add) if (!have.some((h) => h.toLowerCase() === a.toLowerCase())) have.push(a);
+  return have.join(', ');
+}
+
 /**
  * Every successful GET gets a strong ETag over its body and honours If-None-Match with 304,
  * so BI tools polling a rollup all day pay for a hash, not a download. `no-cache` semantics
@@ -13,7 +21,7 @@ export function registerCaching(app: FastifyInstance, readAccess: 'public' | 'ke
     if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return payload;
     if (!request.url.startsWith('/v1/')) return payload;
     const etag = reply.getHeader('etag') ?? `"${createHash('sha1').update(payload).digest('base64url')}"`;
-    reply.header('etag', etag).header('cache-control', cacheControl).header('vary', 'Accept, Authorization');
+    reply.header('etag', etag).header('cache-control', cacheControl).header('vary', addVary(reply.getHeader('vary'), ['Accept', 'Authorization']));
     const inm = request.headers['if-none-match'];
     if (inm && inm.split(',').some((t) => t.trim() === etag || t.trim() === `W/${etag}` || t.trim() === '*')) {
       reply.code(304);

@@ -1,14 +1,40 @@
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import FindMyWay from 'find-my-way';
 import { AppError, codeForStatus, problemOf, type FieldError, type Problem } from '../errors.js';
+import { BASELINE_SECURITY_HEADERS } from './security-headers.js';
 
 /** Postgres SQLSTATEs that mean "try again shortly", not "the service is broken". */
 const UNAVAILABLE_SQLSTATES = new Set(['55P03', '57014', '57P01', '57P02', '57P03', '53300', '40P01', '40001']);
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND']);
 
 export function sendProblem(reply: FastifyReply, problem: Problem, headers: Record<string, string> = {}) {
+  // Framework errors are answered before the onRequest hooks (helmet, request id) have run.
+  if (!reply.hasHeader('x-content-type-options')) reply.headers(BASELINE_SECURITY_HEADERS);
+  if (!reply.hasHeader('x-request-id')) reply.header('x-request-id', reply.request.id);
   reply.code(problem.status).headers(headers).type('application/problem+json');
   return reply.send({ ...problem, instance: reply.request.url.split('?')[0], requestId: reply.request.id });
+}
+
+/**
+ * Errors Node's HTTP parser raises before Fastify sees a request (a request that is not HTTP,
+ * headers over the size limit, a request not complete within REQUEST_TIMEOUT_MS): answered with
+ * problem+json too, then the connection is closed. Fastify's `clientErrorHandler` option.
+ */
+export function clientErrorHandler(this: FastifyInstance, err: Error & { code?: string }, socket: Socket) {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [code, detail] =
+    err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? ['request-timeout', 'The request was not received in full in time'] as const
+    : err.code === 'HPE_HEADER_OVERFLOW' ? ['headers-too-large', 'The request headers are larger than the server accepts'] as const
+    : ['malformed-request', 'The request is not valid HTTP/1.1'] as const;
+  const problem = problemOf(code, detail);
+  this.log.debug({ code: err.code, status: problem.status }, 'client error');
+  if (socket.writable) {
+    const body = JSON.stringify(problem);
+    const headers = { ...BASELINE_SECURITY_HEADERS, 'content-type': 'application/problem+json; charset=utf-8', 'content-length': String(Buffer.byteLength(body)), connection: 'close' };
+    socket.write(`HTTP/1.1 ${problem.status} ${problem.title}\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}`).join('\r\n')}\r\n\r\n${body}`);
+  }
+  socket.destroy(err);
 }
 
 function validationErrors(err: FastifyError): FieldError[] {

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
@@ -6,11 +5,17 @@ import underPressure from '@fastify/under-pressure';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
+import { API_CSP } from './security-headers.js';
 
 /** Security headers, CORS for BI tools in a browser, per-client rate limits, and load shedding. */
 export async function registerProtections(app: FastifyInstance, config: Config) {
   // Swagger UI's inline bootstrap script does not fit a strict CSP; JSON responses need none.
+  // So helmet's CSP is off, and every other answer gets one that lets it load nothing.
   await app.register(helmet, { contentSecurityPolicy: false, crossOriginResourcePolicy: { policy: 'cross-origin' } });
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (!request.url.startsWith('/docs')) reply.header('content-security-policy', API_CSP);
+    return payload;
+  });
 
   const origins = config.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean);
   await app.register(cors, {
@@ -25,11 +30,10 @@ export async function registerProtections(app: FastifyInstance, config: Config) 
     await app.register(rateLimit, {
       max: config.RATE_LIMIT_MAX,
       timeWindow: '1 minute',
-      // Per key when one is sent (hashed: the key itself never sits in memory tables), else per address.
-      keyGenerator: (req) => {
-        const auth = req.headers.authorization;
-        return auth ? `k:${createHash('sha256').update(auth).digest('hex').slice(0, 32)}` : `ip:${req.ip}`;
-      },
+      // Per API key when a valid one was sent, else per address. Auth's onRequest hook (app-level)
+      // has run by now: this one is route-level. Keying on the raw header instead would give
+      // every made-up key a fresh budget.
+      keyGenerator: (req) => (req.apiKey ? `k:${req.apiKey.id}` : `ip:${req.ip}`),
       allowList: (req) => req.url === '/health' || req.url === '/ready',
       errorResponseBuilder: (_req, ctx) =>
         new AppError('too-many-requests', `Rate limit of ${ctx.max} requests per minute exceeded; retry in ${Math.ceil(ctx.ttl / 1000)} s`, {

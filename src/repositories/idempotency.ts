@@ -3,7 +3,22 @@ import { sql } from 'kysely';
 import { AppError } from '../errors.js';
 import type { Executor } from './readings.js';
 
-export const requestHash = (body: unknown) => createHash('sha256').update(JSON.stringify(body)).digest('hex');
+/** JSON with object keys sorted at every level: the same request however its keys were ordered. */
+function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v && typeof v === 'object') {
+    const keys = Object.keys(v).filter((k) => (v as Record<string, unknown>)[k] !== undefined).sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v) ?? 'null';
+}
+
+/**
+ * A retry that re-serialises the same body (another key order, other whitespace) is the same
+ * request: the hash is over canonical JSON, not over the bytes. Bodies here have passed schema
+ * validation, so they are shallow (no deep recursion).
+ */
+export const requestHash = (body: unknown) => createHash('sha256').update(canonicalJson(body)).digest('hex');
 
 /**
  * Inside the write's own transaction: an advisory lock marks the key as in flight (a second

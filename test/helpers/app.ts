@@ -1,8 +1,9 @@
 import type { Test } from 'tap';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import type { Logger } from 'pino';
 import { buildApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
-import { createDatabase, type Database } from '../../src/db/database.js';
+import { createDatabase, type Database, type DatabaseOptions } from '../../src/db/database.js';
 import { generateKey, insertKey } from '../../src/repositories/api-keys.js';
 import { cloneDatabase, TEMPLATE_EMPTY, TEMPLATE_SEEDED } from './databases.js';
 
@@ -22,19 +23,34 @@ export function serverUrl(): string {
   return url;
 }
 
+export interface TestAppOptions {
+  seed?: boolean;
+  env?: Record<string, string>;
+  /** The app's logger (e.g. pino writing to a stream the test reads); default: LOG_LEVEL silent. */
+  logger?: Logger;
+  /** Pool settings; by default the statement and lock timeouts come from the config, as in server.ts. */
+  pool?: Omit<DatabaseOptions, 'url'>;
+}
+
 /**
  * One app on its own database per test file: `seed: true` clones the template holding the
  * report's scorecard, otherwise an empty migrated one. Torn down with the test.
  */
-export async function buildTestApp(t: Test, opts: { seed?: boolean; env?: Record<string, string> } = {}): Promise<TestApp> {
+export async function buildTestApp(t: Test, opts: TestAppOptions = {}): Promise<TestApp> {
   const { url, drop } = await cloneDatabase(serverUrl(), opts.seed ? TEMPLATE_SEEDED : TEMPLATE_EMPTY);
   const config = loadConfig({ LOG_LEVEL: 'silent', RATE_LIMIT_MAX: '0', DATABASE_URL: url, ...opts.env });
-  const { db } = createDatabase({ url, poolMax: 8 });
+  const { db } = createDatabase({
+    url,
+    poolMax: 8,
+    statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
+    lockTimeoutMs: config.DB_LOCK_TIMEOUT_MS,
+    ...opts.pool,
+  });
   const keys = { admin: generateKey(), write: generateKey(), read: generateKey() };
   await insertKey(db, keys.admin, 'test-admin', 'admin');
   await insertKey(db, keys.write, 'test-writer', 'write');
   await insertKey(db, keys.read, 'test-reader', 'read');
-  const app = await buildApp({ config, db });
+  const app = await buildApp({ config, db, logger: opts.logger });
   t.teardown(async () => {
     await app.close();
     await db.destroy();

@@ -23,6 +23,17 @@ function keyOf(period: string): number {
   return periodKey(p);
 }
 
+/** A readings cursor holds a period; one that does not parse was not issued by this API. */
+function cursorKey(period: string): number {
+  const p = parsePeriod(period);
+  if (!p) {
+    throw new AppError('validation-error', 'cursor is not one this API issued; start again without it', {
+      errors: [{ field: '/querystring/cursor', message: 'is not a valid cursor' }],
+    });
+  }
+  return periodKey(p);
+}
+
 const readings: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { ctx: { db } }) => {
   const measureOf = async (code: string) => {
     const m = await getMeasureRow(db, code);
@@ -41,7 +52,7 @@ const readings: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { ctx: { d
     const m = await measureOf(req.params.code);
     const limit = req.query.limit ?? 100;
     const [after] = decodeCursor(req.query.cursor, ['string']) ?? [null];
-    const rows = await readingViews(db, m, { afterKey: after === null ? null : keyOf(after as string), limit: limit + 1 });
+    const rows = await readingViews(db, m, { afterKey: after === null ? null : cursorKey(after as string), limit: limit + 1 });
     return page(rows, limit, (r) => [r.period]);
   });
 
@@ -89,6 +100,7 @@ const readings: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { ctx: { d
       response: { 200: ReadingView, 201: ReadingView, ...problemResponses(400, 401, 403, 404, 412, 413, 415) },
     },
   }, async (req, reply) => {
+    keyOf(req.params.period); // a bad period in the path is named /params/period, not /body/period
     const errors: FieldError[] = [];
     const change = toReadingChange({ ...req.body, measure: req.params.code, period: req.params.period }, 0, '/body', errors);
     if (errors.length) throw new AppError('validation-error', errors.map((e) => `${e.field}: ${e.message}`).join('; '), { errors });
