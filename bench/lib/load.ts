@@ -1,0 +1,88 @@
+// HTTP load with autocannon, always bounded in time (and, for writes, in count), loopback only.
+import autocannon from 'autocannon';
+
+export interface LoadResult {
+  name: string;
+  connections: number;
+  seconds: number;
+  requests: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+  /** Status of the first response, to tell a missing route (404) from a slow one. */
+  firstStatus: number | null;
+}
+
+export interface LoadOptions {
+  connections: number;
+  seconds: number;
+  /** Rotated through, one per request (e.g. different measure codes). */
+  paths: string[];
+  method?: 'GET' | 'POST';
+  headers?: Record<string, string>;
+  /** Bodies for POSTs, one per request, in order; the run stops after the last. */
+  bodies?: string[];
+  warmupSeconds?: number;
+}
+
+function assertLoopback(url: string) {
+  const host = new URL(url).hostname;
+  if (!/^(127\.\d+\.\d+\.\d+|localhost|\[::1\])$/.test(host)) throw new Error(`bench targets loopback only, not ${host}`);
+}
+
+async function once(base: string, o: LoadOptions, seconds: number): Promise<autocannon.Result & { firstStatus: number | null; elapsed: number }> {
+  assertLoopback(base);
+  let i = 0;
+  let firstStatus: number | null = null;
+  // autocannon ends a count-bounded run on its next 1 s tick, so its own duration is rounded
+  // up to whole seconds: time from the start to the last response instead.
+  const t0 = performance.now();
+  let last = t0;
+  const bodies = o.bodies;
+  const instance = autocannon({
+    url: base,
+    connections: o.connections,
+    // Writes: exactly one request per body. Reads: a fixed time.
+    ...(bodies ? { amount: bodies.length } : { duration: seconds }),
+    timeout: 60,
+    headers: o.headers,
+    requests: [{
+      method: o.method ?? 'GET',
+      setupRequest: (req: any) => {
+        const n = i++;
+        req.path = o.paths[n % o.paths.length];
+        if (bodies) req.body = bodies[n % bodies.length];
+        return req;
+      },
+      onResponse: (status: number) => {
+        if (firstStatus === null) firstStatus = status;
+        last = performance.now();
+      },
+    }],
+  } as autocannon.Options);
+  // Hard stop even for a count-bounded run: nothing here runs longer than seconds + 30 s.
+  const guard = setTimeout(() => (instance as unknown as { stop(): void }).stop(), (seconds + 30) * 1000);
+  const res = await instance;
+  clearTimeout(guard);
+  return Object.assign(res, { firstStatus, elapsed: (last - t0) / 1000 });
+}
+
+export async function load(name: string, base: string, o: LoadOptions): Promise<LoadResult> {
+  if (o.warmupSeconds && !o.bodies) await once(base, o, o.warmupSeconds);
+  const r = await once(base, o, o.seconds);
+  const seconds = o.bodies ? r.elapsed : r.duration;
+  return {
+    name,
+    connections: o.connections,
+    seconds,
+    requests: r.requests.total,
+    rps: r.requests.total / seconds,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    non2xx: r.non2xx,
+    errors: r.errors + r.timeouts,
+    firstStatus: r.firstStatus,
+  };
+}

@@ -1,0 +1,142 @@
+// Batch ingest: the same batches through POST /v1/readings/batch (the service derives rating,
+// variance and trend and keeps a revision per reading) and straight into a twin database with
+// one INSERT ... SELECT FROM unnest(...) per batch (the plain-SQL ceiling). Every batch is
+// new readings for a block of measures in one quarter, and each run starts where the last one
+// stopped, so the service always finds the earlier quarters it compares with.
+import pg from 'pg';
+import { load } from './load.js';
+import { keyOfQuarter, periodOfQuarter } from './generate.js';
+import { withClient } from './pg.js';
+
+export interface WriteSet {
+  measures: { id: number; code: string; base: number }[];
+  startYear: number;
+  /** Next quarter index (from startYear-Q1) nobody has written yet. */
+  nextQuarter: number;
+}
+
+export async function loadWriteSet(url: string, startYear: number, nextQuarter: number): Promise<WriteSet> {
+  return withClient(url, async (c) => {
+    const key = keyOfQuarter(startYear, nextQuarter);
+    const r = await c.query(`select m.id, m.code, coalesce(t.value, t.min / 0.9, 100)::float8 as base
+      from measures m left join targets t on t.measure_id = m.id and t.period_key = $1 order by m.id`, [key]);
+    return { measures: r.rows, startYear, nextQuarter };
+  });
+}
+
+interface Batch { ids: number[]; keys: number[]; values: string[]; body: string }
+
+export interface WriteRun {
+  batch: number;
+  clients: number;
+  rows: number;
+  seconds: number;
+  rowsPerSec: number;
+  p50: number;
+  p99: number;
+  stored: number;
+  storedOk: boolean;
+  rated?: number;
+  errors: number;
+}
+
+export interface WritePair { batch: number; clients: number; service: WriteRun; sql: WriteRun | null; ratio: number | null }
+
+// Deterministic values around each measure's target, so every rating band occurs.
+function rng(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Batches of `size` readings, `rows` in all, from set.nextQuarter on; advances nextQuarter. */
+export function makeBatches(set: WriteSet, size: number, rows: number, seed: number): { batches: Batch[]; lo: number; hi: number } {
+  const rand = rng(seed);
+  const groups = Math.floor(set.measures.length / size);
+  if (groups < 1) throw new Error(`write set has ${set.measures.length} measures, fewer than a batch of ${size}`);
+  const batches: Batch[] = [];
+  const lo = keyOfQuarter(set.startYear, set.nextQuarter);
+  let q = set.nextQuarter;
+  while (batches.length * size < rows) {
+    for (let g = 0; g < groups && batches.length * size < rows; g++) {
+      const key = keyOfQuarter(set.startYear, q);
+      const period = periodOfQuarter(set.startYear, q);
+      const ms = set.measures.slice(g * size, (g + 1) * size);
+      const values = ms.map((m) => (Math.round(m.base * (0.85 + rand() * 0.3) * 100) / 100).toFixed(2));
+      const body = JSON.stringify({ readings: ms.map((m, i) => ({ measure: m.code, period, value: Number(values[i]) })) });
+      batches.push({ ids: ms.map((m) => m.id), keys: ms.map(() => key), values, body });
+    }
+    q++;
+  }
+  set.nextQuarter = q;
+  return { batches, lo, hi: keyOfQuarter(set.startYear, q - 1) };
+}
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] : 0;
+};
+
+async function stored(url: string, lo: number, hi: number) {
+  return withClient(url, async (c) => (await c.query(
+    `select count(*)::int as n, coalesce(sum(value), 0)::text as sum, count(rag)::int as rated
+     from readings where period_key between $1 and $2`, [lo, hi])).rows[0] as { n: number; sum: string; rated: number });
+}
+
+const cents = (s: string) => Math.round(Number(s) * 100);
+
+/** The plain-SQL path: `clients` connections each taking the next batch, one statement per batch. */
+export async function sqlRun(url: string, batches: Batch[], clients: number, lo: number, hi: number): Promise<WriteRun> {
+  const pool = new pg.Pool({ connectionString: url, max: clients, application_name: 'scorecard-bench-sql' });
+  await Promise.all(Array.from({ length: clients }, async () => (await pool.connect()).release()));
+  const lat: number[] = [];
+  let next = 0;
+  let errors = 0;
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: clients }, async () => {
+    for (let b = batches[next++]; b; b = batches[next++]) {
+      const t = performance.now();
+      try {
+        await pool.query(`insert into readings (measure_id, period_key, value, revision, source)
+          select m, k, v, 1, 'bench-sql' from unnest($1::int[], $2::int[], $3::numeric[]) as u(m, k, v)`, [b.ids, b.keys, b.values]);
+      } catch {
+        errors++;
+      }
+      lat.push(performance.now() - t);
+    }
+  }));
+  const seconds = (performance.now() - t0) / 1000;
+  await pool.end();
+  const rows = batches.reduce((n, b) => n + b.ids.length, 0);
+  const s = await stored(url, lo, hi);
+  const sent = batches.reduce((n, b) => n + b.values.reduce((x, v) => x + cents(v), 0), 0);
+  return {
+    batch: batches[0].ids.length, clients, rows, seconds, rowsPerSec: rows / seconds, p50: pct(lat, 50), p99: pct(lat, 99),
+    stored: s.n, storedOk: s.n === rows && cents(s.sum) === sent, errors,
+  };
+}
+
+/** The service path: autocannon posts each batch once, `clients` connections at a time. */
+export async function serviceRun(base: string, dbUrl: string, key: string, batches: Batch[], clients: number, lo: number, hi: number): Promise<WriteRun> {
+  const r = await load('batch', base, {
+    connections: clients,
+    seconds: 120,
+    method: 'POST',
+    paths: ['/v1/readings/batch'],
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+    bodies: batches.map((b) => b.body),
+  });
+  const rows = batches.reduce((n, b) => n + b.ids.length, 0);
+  const s = await stored(dbUrl, lo, hi);
+  const sent = batches.reduce((n, b) => n + b.values.reduce((x, v) => x + cents(v), 0), 0);
+  const okRows = (r.requests - r.non2xx - r.errors) * batches[0].ids.length;
+  return {
+    batch: batches[0].ids.length, clients, rows, seconds: r.seconds, rowsPerSec: okRows / r.seconds, p50: r.p50, p99: r.p99,
+    stored: s.n, storedOk: s.n === rows && cents(s.sum) === sent && r.non2xx === 0 && r.errors === 0, rated: s.rated,
+    errors: r.non2xx + r.errors,
+  };
+}
