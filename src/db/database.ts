@@ -29,8 +29,12 @@ export function createDatabase(opts: DatabaseOptions): { db: Database; pool: pg.
     lock_timeout: opts.lockTimeoutMs ?? 10_000,
     idle_in_transaction_session_timeout: 60_000,
   } as pg.PoolConfig);
-  // A dropped idle connection (server restart) must not crash the process.
+  // A dropped connection must not crash the process. pg-pool listens for errors only on idle
+  // clients; a client checked out (inside a transaction, between statements) whose server
+  // goes away emits 'error' with no listener, which Node turns into an uncaught exception.
+  // The query in flight (or the next one) still fails, and the error handler answers 503.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   return { db, pool };
 }

@@ -41,15 +41,14 @@ export async function loadWindows(db: Executor, windows: Window[]): Promise<{
 }> {
   if (!windows.length) return { readings: [], earlierValues: [], targets: [] };
   const w = sql`json_to_recordset(${JSON.stringify(windows)}::json) as w("measureId" int, lo int, hi int)`;
-  const [full, earlier, targets] = await Promise.all([
-    sql<ReadingRow>`select r.* from ${w} cross join lateral (select * from readings r
-      where r.measure_id = w."measureId" and r.period_key between w.lo and w.hi offset 0) r`.execute(db),
-    sql<{ measure_id: number; period_key: number; value: string | null }>`select r.measure_id, r.period_key, r.value from ${w}
-      cross join lateral (select measure_id, period_key, value from readings r
-      where r.measure_id = w."measureId" and r.period_key between w.lo - ${DEPENDENT_SPAN} and w.lo - 1 offset 0) r`.execute(db),
-    sql<TargetRow>`select t.* from ${w} cross join lateral (select * from targets t
-      where t.measure_id = w."measureId" and t.period_key between w.lo and w.hi offset 0) t`.execute(db),
-  ]);
+  // One after another: they share the transaction's connection, which runs one query at a time.
+  const full = await sql<ReadingRow>`select r.* from ${w} cross join lateral (select * from readings r
+      where r.measure_id = w."measureId" and r.period_key between w.lo and w.hi offset 0) r`.execute(db);
+  const earlier = await sql<{ measure_id: number; period_key: number; value: string | null }>`select r.measure_id, r.period_key, r.value
+      from ${w} cross join lateral (select measure_id, period_key, value from readings r
+      where r.measure_id = w."measureId" and r.period_key between w.lo - ${DEPENDENT_SPAN} and w.lo - 1 offset 0) r`.execute(db);
+  const targets = await sql<TargetRow>`select t.* from ${w} cross join lateral (select * from targets t
+      where t.measure_id = w."measureId" and t.period_key between w.lo and w.hi offset 0) t`.execute(db);
   return {
     readings: full.rows.map(fromReadingRow),
     earlierValues: earlier.rows.map((r) => ({ measureId: r.measure_id, key: r.period_key, value: r.value })),
