@@ -74,38 +74,38 @@ const revisionJson = (r: RevisionWrite) => ({
 /** Every changed row of one write, in one statement (data-modifying CTEs all run once). */
 export async function persistChanges(db: Executor, c: ChangeSet): Promise<void> {
   if (!c.targets.length && !c.targetDeletes.length && !c.readings.length) return;
-  const doc = JSON.stringify({
-    targets: c.targets.map((t) => ({
-      measure_id: t.measureId, period_key: t.key, kind: t.spec.kind,
-      value: t.spec.kind === 'value' ? t.spec.value : null, min: t.spec.kind === 'band' ? t.spec.min : null,
-      max: t.spec.kind === 'band' ? t.spec.max : null, rule: t.spec.kind === 'rule' ? t.spec.rule : null,
-      reason: t.reason, revision: t.revision, source: t.source, updated_at: t.at.toISOString(),
-    })),
-    targetDeletes: c.targetDeletes.map((d) => ({ measure_id: d.measureId, period_key: d.key })),
-    targetRevisions: c.targetRevisions.map(revisionJson),
-    readings: c.readings.map(toJson),
-    readingRevisions: c.readingRevisions.map(revisionJson),
-  });
+  // One JSON parameter per table: json_to_recordset parses each once (a shared document
+  // would be parsed again by every `->` that picks a part of it).
+  const j = (rows: unknown[]) => JSON.stringify(rows);
+  const targets = j(c.targets.map((t) => ({
+    measure_id: t.measureId, period_key: t.key, kind: t.spec.kind,
+    value: t.spec.kind === 'value' ? t.spec.value : null, min: t.spec.kind === 'band' ? t.spec.min : null,
+    max: t.spec.kind === 'band' ? t.spec.max : null, rule: t.spec.kind === 'rule' ? t.spec.rule : null,
+    reason: t.reason, revision: t.revision, source: t.source, updated_at: t.at.toISOString(),
+  })));
+  const targetDeletes = j(c.targetDeletes.map((d) => ({ measure_id: d.measureId, period_key: d.key })));
+  const targetRevisions = j(c.targetRevisions.map(revisionJson));
+  const readings = j(c.readings.map(toJson));
+  const readingRevisions = j(c.readingRevisions.map(revisionJson));
   await sql`
-    with doc as (select ${doc}::json as j),
-    tu as (
+    with tu as (
       insert into targets (measure_id, period_key, kind, value, min, max, rule, reason, revision, source, updated_at)
-      select x.* from doc, json_to_recordset(doc.j->'targets') as x(measure_id int, period_key int, kind text, value numeric,
+      select x.* from json_to_recordset(${targets}::json) as x(measure_id int, period_key int, kind text, value numeric,
         min numeric, max numeric, rule text, reason text, revision int, source text, updated_at timestamptz)
       on conflict (measure_id, period_key) do update set kind = excluded.kind, value = excluded.value, min = excluded.min,
         max = excluded.max, rule = excluded.rule, reason = excluded.reason, revision = excluded.revision,
         source = excluded.source, updated_at = excluded.updated_at),
     td as (
-      delete from targets t using doc, json_to_recordset(doc.j->'targetDeletes') as d(measure_id int, period_key int)
+      delete from targets t using json_to_recordset(${targetDeletes}::json) as d(measure_id int, period_key int)
       where t.measure_id = d.measure_id and t.period_key = d.period_key),
     tr as (
       insert into target_revisions (measure_id, period_key, revision, snapshot, source, created_at)
-      select x.* from doc, json_to_recordset(doc.j->'targetRevisions') as x(measure_id int, period_key int, revision int,
+      select x.* from json_to_recordset(${targetRevisions}::json) as x(measure_id int, period_key int, revision int,
         snapshot jsonb, source text, created_at timestamptz)),
     ru as (
       insert into readings (measure_id, period_key, value, numerator, denominator, status, commentary, override_rag,
         override_reason, computed_rag, rag, rag_reason, variance, trend, trend_period_key, trend_value, revision, source, updated_at)
-      select x.* from doc, json_to_recordset(doc.j->'readings') as x(${sql.raw(READING_COLUMNS)})
+      select x.* from json_to_recordset(${readings}::json) as x(${sql.raw(READING_COLUMNS)})
       on conflict (measure_id, period_key) do update set
         value = excluded.value, numerator = excluded.numerator, denominator = excluded.denominator, status = excluded.status,
         commentary = excluded.commentary, override_rag = excluded.override_rag, override_reason = excluded.override_reason,
@@ -114,7 +114,7 @@ export async function persistChanges(db: Executor, c: ChangeSet): Promise<void> 
         revision = excluded.revision, source = excluded.source, updated_at = excluded.updated_at),
     rr as (
       insert into reading_revisions (measure_id, period_key, revision, snapshot, source, created_at)
-      select x.* from doc, json_to_recordset(doc.j->'readingRevisions') as x(measure_id int, period_key int, revision int,
+      select x.* from json_to_recordset(${readingRevisions}::json) as x(measure_id int, period_key int, revision int,
         snapshot jsonb, source text, created_at timestamptz))
     select 1`.execute(db);
 }
