@@ -8,6 +8,7 @@ declare module 'fastify' {
 
 interface Entry { generation: number; payload: string; headers: Record<string, string> }
 
+const WRITES = new Set(['PUT', 'POST', 'PATCH', 'DELETE']);
 const KEPT_HEADERS = ['content-type', 'etag', 'cache-control', 'vary'];
 const keyOf = (req: FastifyRequest) => `${req.url}\u0000${req.headers.accept ?? ''}`;
 
@@ -31,12 +32,13 @@ export function registerResponseCache(app: FastifyInstance, feed: ChangeFeed | u
   });
 
   app.addHook('onSend', async (req, reply, payload) => {
-    if (req.method !== 'GET') {
+    if (WRITES.has(req.method)) {
       // This instance's own write: later reads here must not see an older entry, even before
       // the notification of the commit comes back.
       if (reply.statusCode < 400) feed.bump();
       return payload;
     }
+    if (req.method !== 'GET') return payload;
     if (reply.statusCode !== 200 || typeof payload !== 'string' || reply.getHeader('x-cache')) return payload;
     if (req.cacheGeneration === undefined || req.cacheGeneration !== feed.generation || !feed.live) return payload;
     const headers: Record<string, string> = {};

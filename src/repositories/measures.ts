@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import type { MeasureRow } from '../db/types.js';
 import { formatPeriod, periodFromKey } from '../domain/periods.js';
 import type { MeasureBody, MeasureView } from '../schemas/measures.js';
@@ -45,8 +44,11 @@ export function bodyOf(m: MeasureRow, priorityCode: string): MeasureBody {
 /** The fields the rules read: when one changes, every reading of the measure is re-derived. */
 export const RULE_COLUMNS = ['polarity', 'management_info_only', 'frequency', 'reporting_quarter', 'trend_basis'] as const;
 
-export async function insertMeasure(db: Executor, code: string, cols: Columns): Promise<MeasureRow> {
-  return db.insertInto('measures').values({ code, ...cols }).returningAll().executeTakeFirstOrThrow();
+/** Inserts unless the code exists (a concurrent create won); returns whether it inserted. */
+export async function insertMeasure(db: Executor, code: string, cols: Columns): Promise<boolean> {
+  const row = await db.insertInto('measures').values({ code, ...cols })
+    .onConflict((oc) => oc.column('code').doNothing()).returning('id').executeTakeFirst();
+  return row !== undefined;
 }
 
 export async function updateMeasure(db: Executor, id: number, cols: Columns): Promise<void> {
@@ -114,4 +116,3 @@ export const sameColumns = (a: Columns, b: Columns) =>
 
 export const rulesChanged = (a: Columns, b: Columns) => RULE_COLUMNS.some((k) => a[k] !== b[k]);
 
-export { sql };

@@ -1,6 +1,8 @@
 import { Decimal } from 'decimal.js';
 
 const MAX_SIGNIFICANT = 15;
+/** KPIs need nothing finer; it also keeps every value well inside the rules' exact range. */
+const MAX_DECIMAL_PLACES = 20;
 
 /**
  * A JSON number as the decimal its sender wrote. Up to 15 significant digits a double keeps
@@ -12,6 +14,7 @@ export function decimalFromJson(n: number): string | { error: string } {
   if (!Number.isFinite(n)) return { error: 'must be a finite number' };
   const d = new Decimal(String(n));
   if (d.sd() > MAX_SIGNIFICANT) return { error: `has more than ${MAX_SIGNIFICANT} significant digits` };
+  if (d.decimalPlaces() > MAX_DECIMAL_PLACES) return { error: `has more than ${MAX_DECIMAL_PLACES} decimal places` };
   return d.toFixed();
 }
 

@@ -14,8 +14,7 @@ import { applyChanges, lockMeasures } from './scorecard-writer.js';
 export async function writeMeasure(
   trx: Transaction<DB>, code: string, input: { put: MeasureBody } | { patch: MeasurePatch }, source: string,
 ): Promise<{ created: boolean; rederived: number }> {
-  const locked = await lockMeasures(trx, [code]);
-  const current = locked.get(code);
+  let current = (await lockMeasures(trx, [code])).get(code);
   let body: MeasureBody;
   if ('put' in input) {
     body = input.put;
@@ -30,8 +29,9 @@ export async function writeMeasure(
   const cols = measureColumns(body, priorityId);
 
   if (!current) {
-    await insertMeasure(trx, code, cols);
-    return { created: true, rederived: 0 };
+    if (await insertMeasure(trx, code, cols)) return { created: true, rederived: 0 };
+    // Created by a concurrent request since we looked: lock it and replace it like any other.
+    current = (await lockMeasures(trx, [code])).get(code)!;
   }
   const { id: _id, code: _c, created_at: _ca, updated_at: _ua, ...before } = current;
   if (sameColumns(before, cols)) return { created: false, rederived: 0 };

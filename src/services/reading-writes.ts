@@ -25,7 +25,8 @@ export interface TargetChange {
   measure: string;
   key: number;
   spec: TargetSpec | null;
-  reason: string | null;
+  /** undefined: set with a reading, which says nothing about why (a same target is then no change). */
+  reason: string | null | undefined;
 }
 
 

@@ -71,7 +71,7 @@ export async function applyChanges(
   const readingChanges = changes.readings ?? [];
   const targetChanges: TargetChange[] = [...(changes.targets ?? [])];
   for (const c of readingChanges) {
-    if (c.target !== undefined) targetChanges.push({ index: c.index, measure: c.measure, key: c.key, spec: c.target, reason: null });
+    if (c.target !== undefined) targetChanges.push({ index: c.index, measure: c.measure, key: c.key, spec: c.target, reason: undefined });
   }
 
   // Which periods can change: the written ones and, up to a year later, those comparing with them.
@@ -106,17 +106,18 @@ export async function applyChanges(
   for (const c of targetChanges) {
     const m = measures.get(c.measure)!;
     const cur = targets.get(m.id)!.get(c.key) ?? null;
-    if (sameTarget(cur?.spec ?? null, c.spec) && (c.spec === null || (cur?.reason ?? null) === c.reason || c.reason === null)) continue;
+    if (sameTarget(cur?.spec ?? null, c.spec) && (c.spec === null || c.reason === undefined || (cur?.reason ?? null) === c.reason)) continue;
+    const reason = c.reason ?? null;
     const revision = Math.max(cur?.revision ?? 0, revisionBase.get(`${m.id}:${c.key}`) ?? 0) + 1;
     changedIndexes.add(c.index);
     if (c.spec) {
-      targets.get(m.id)!.set(c.key, { spec: c.spec, reason: c.reason, revision });
-      targetUpserts.push({ measureId: m.id, key: c.key, spec: c.spec, reason: c.reason, revision, source: opts.source, at: now });
+      targets.get(m.id)!.set(c.key, { spec: c.spec, reason, revision });
+      targetUpserts.push({ measureId: m.id, key: c.key, spec: c.spec, reason, revision, source: opts.source, at: now });
     } else {
       targets.get(m.id)!.set(c.key, null);
       targetDeletes.push({ measureId: m.id, key: c.key });
     }
-    targetRevisions.push({ measureId: m.id, key: c.key, revision, snapshot: { target: c.spec, reason: c.reason }, source: opts.source, at: now });
+    targetRevisions.push({ measureId: m.id, key: c.key, revision, snapshot: { target: c.spec, reason }, source: opts.source, at: now });
   }
 
   // Then the readings' own inputs.

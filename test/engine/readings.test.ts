@@ -163,3 +163,34 @@ t.test('batch: all or nothing, with every failing index', async (t) => {
   t.same(ok.json().readings, dry.json().readings.map((r: object) => ({ ...r, updatedAt: ok.json().readings[0].updatedAt })), 'the dry run showed what is stored');
   t.equal(await count(), 2);
 });
+
+t.test('values finer than 20 decimal places are refused, not stored to fail later', async (t) => {
+  const ta = await buildTestApp(t);
+  await defineMeasure(ta, 'M1');
+  const reading = await ta.as('write', put('2019-20-Q2', { value: 1e-120 }));
+  t.equal(reading.statusCode, 400);
+  t.match(reading.json().errors, [{ field: '/body/value', message: 'has more than 20 decimal places' }]);
+  const target = await ta.as('admin', { method: 'PUT', url: '/v1/measures/M1/targets/2019-20-Q2', payload: { min: 1e-120, max: 1 } });
+  t.equal(target.statusCode, 400);
+  t.equal((await ta.as('write', put('2019-20-Q2', { value: 0.5 }))).statusCode, 201, 'the period stays writable');
+});
+
+t.test('creating the same measure from many clients at once: one 201, no 5xx', async (t) => {
+  const ta = await buildTestApp(t);
+  await ta.as('admin', { method: 'PUT', url: '/v1/priorities/P1', payload: { title: 'P' } });
+  const res = await Promise.all(Array.from({ length: 12 }, () =>
+    ta.as('admin', { method: 'PUT', url: '/v1/measures/NEW', payload: { priority: 'P1', title: 'New', polarity: 'lower' } })));
+  t.same(res.map((r) => r.statusCode).sort(), [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 201]);
+});
+
+t.test("a target's reason can be cleared; a reading's own target leaves it alone", async (t) => {
+  const ta = await buildTestApp(t);
+  await defineMeasure(ta, 'M1');
+  const url = '/v1/measures/M1/targets/2019-20-Q2';
+  await ta.as('admin', { method: 'PUT', url, payload: { value: 5, reason: 'agreed at cabinet' } });
+  await ta.as('write', put('2019-20-Q2', { value: 4, target: 5 }));
+  let tg = (await ta.as('admin', { method: 'PUT', url, payload: { value: 5, reason: 'agreed at cabinet' } })).json();
+  t.match(tg, { reason: 'agreed at cabinet', revision: 1 }, 'the same target sent with a reading is no change');
+  tg = (await ta.as('admin', { method: 'PUT', url, payload: { value: 5, reason: null } })).json();
+  t.match(tg, { reason: null, revision: 2 });
+});

@@ -73,14 +73,14 @@ const targets: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { ctx: { db
     const spec = errors.length ? null : targetSpecFrom(b.rule ? { rule: b.rule } : b.value !== undefined ? b.value : { min: b.min, max: b.max }, '/body', errors);
     if (errors.length) throw new AppError('validation-error', errors.map((e) => `${e.field}: ${e.message}`).join('; '), { errors });
 
-    const measureId = await inTransaction(db, async (trx) => {
+    // Read back inside the transaction: a concurrent write could remove the target after commit.
+    const item = await inTransaction(db, async (trx) => {
       const locked = await lockMeasures(trx, [req.params.code]);
       const m = locked.get(req.params.code);
       if (!m) throw notFound(`Measure '${req.params.code}'`);
       await applyChanges(trx, locked, { targets: [{ index: 0, measure: m.code, key, spec, reason: b.reason ?? null }] }, { source: sourceOf(req) });
-      return m.id;
+      return (await targetItems(trx, m.id, { key }))[0];
     });
-    const [item] = await targetItems(db, measureId, { key });
     const { key: _k, ...view } = item;
     return view;
   });
