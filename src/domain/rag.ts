@@ -1,6 +1,5 @@
 // RAG rating of one reading against its target, by the report's key (DOMAIN.md, "RAG status").
-import type { Decimal } from 'decimal.js';
-import { D, formatDecimal, toDecimal } from './decimal.js';
+import { abs, cmp, divToString, isZero, neg, sign, sub, times, toDecimal, toPlainString, type Dec } from './decimal.js';
 import type { NotRatedReason, Polarity, Rag, ReadingStatus, TargetSpec } from './types.js';
 
 export type NumericTarget = { kind: 'value'; value: string } | { kind: 'band'; min: string; max: string };
@@ -17,17 +16,24 @@ export interface RateInput {
 }
 export interface Rating { rag: Rag | null; variance: string | null; reason: NotRatedReason | null }
 
-const HIGH_GREEN_FROM = new D('0.05');
-const AMBER_FROM = new D('-0.05');
-const LOW_RED_FROM = new D('-0.10');
+const ONE: Dec = { m: 1n, s: 0 };
 
-/** The key's bands; edges belong to the better band (exactly -5% is A, exactly +5% is HG). */
-export function ratingOf(d: Decimal): Rag {
-  if (d.gte(HIGH_GREEN_FROM)) return 'HG';
-  if (d.gte(0)) return 'LG';
-  if (d.gte(AMBER_FROM)) return 'A';
-  if (d.gte(LOW_RED_FROM)) return 'LR';
+/**
+ * The key's bands for the variance num / den (den > 0), compared without dividing: the
+ * variance is >= 5% exactly when 20 * num >= den. Edges belong to the better band (exactly
+ * -5% is A, exactly +5% is HG).
+ */
+function ratingOfRatio(num: Dec, den: Dec): Rag {
+  if (cmp(times(num, 20), den) >= 0) return 'HG';
+  if (sign(num) >= 0) return 'LG';
+  if (cmp(times(num, 20), neg(den)) >= 0) return 'A';
+  if (cmp(times(num, 10), neg(den)) >= 0) return 'LR';
   return 'HR';
+}
+
+/** The band of a variance given as a decimal string. */
+export function ratingOf(variance: string): Rag {
+  return ratingOfRatio(toDecimal(variance, 'variance'), ONE);
 }
 
 /** Resolves a target rule to the number it stands for, or to the reason there is none. */
@@ -69,31 +75,31 @@ export function rate(input: RateInput): Rating {
   return rateValue(yoyr ? 'lower' : input.polarity, actual, t);
 }
 
-function rateValue(polarity: 'higher' | 'lower', actual: Decimal, t: Decimal): Rating {
-  if (t.isZero()) {
+function rateValue(polarity: 'higher' | 'lower', actual: Dec, t: Dec): Rating {
+  if (isZero(t)) {
     // No variance can be taken from a zero target; the report's own cases fix these outcomes.
-    if (polarity === 'lower') return rated(actual.lte(0) ? 'LG' : 'HR', null);
-    if (actual.isZero()) return notRated('nothing_due');
-    return rated(actual.gt(0) ? 'HG' : 'HR', null);
+    if (polarity === 'lower') return rated(sign(actual) <= 0 ? 'LG' : 'HR', null);
+    if (isZero(actual)) return notRated('nothing_due');
+    return rated(sign(actual) > 0 ? 'HG' : 'HR', null);
   }
-  const gain = polarity === 'higher' ? actual.minus(t) : t.minus(actual);
-  return fromVariance(gain.div(t.abs()));
+  const gain = polarity === 'higher' ? sub(actual, t) : sub(t, actual);
+  return fromVariance(gain, abs(t));
 }
 
-function rateBand(actual: Decimal, min: Decimal, max: Decimal): Rating {
-  if (min.gt(max)) throw new RangeError(`band min ${min.toString()} exceeds max ${max.toString()}`);
-  if (actual.gte(min) && actual.lte(max)) return rated('LG', '0');
-  const bound = actual.lt(min) ? min : max;
-  const distance = actual.minus(bound).abs();
-  const width = max.minus(min);
-  if (!width.isZero()) return fromVariance(distance.neg().div(width));
-  if (bound.isZero()) return rated('HR', null);
-  return fromVariance(distance.neg().div(bound.abs()));
+function rateBand(actual: Dec, min: Dec, max: Dec): Rating {
+  if (cmp(min, max) > 0) throw new RangeError(`band min ${toPlainString(min)} exceeds max ${toPlainString(max)}`);
+  if (cmp(actual, min) >= 0 && cmp(actual, max) <= 0) return rated('LG', '0');
+  const bound = cmp(actual, min) < 0 ? min : max;
+  const distance = abs(sub(actual, bound));
+  const width = sub(max, min);
+  if (!isZero(width)) return fromVariance(neg(distance), width);
+  if (isZero(bound)) return rated('HR', null);
+  return fromVariance(neg(distance), abs(bound));
 }
 
-// The rating comes from the full-precision variance; only the returned string is rounded.
-function fromVariance(d: Decimal): Rating {
-  return rated(ratingOf(d), formatDecimal(d));
+// The rating comes from the exact variance; only the returned string is rounded.
+function fromVariance(num: Dec, den: Dec): Rating {
+  return rated(ratingOfRatio(num, den), divToString(num, den));
 }
 
 function rated(rag: Rag, variance: string | null): Rating {

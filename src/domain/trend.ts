@@ -1,6 +1,5 @@
 // Direction of travel between a reading and the reading of its basis period (DOMAIN.md, "Trend").
-import type { Decimal } from 'decimal.js';
-import { D, toDecimal } from './decimal.js';
+import { cmp, sub, toDecimal, ZERO, type Dec } from './decimal.js';
 import type { Polarity, Trend } from './types.js';
 
 export interface TrendInput {
@@ -25,18 +24,18 @@ export function trend(input: TrendInput): Trend | null {
   if (band !== null) {
     const min = toDecimal(band.min, 'band min');
     const max = toDecimal(band.max, 'band max');
-    if (min.gt(max)) throw new RangeError(`band min ${band.min} exceeds max ${band.max}`);
+    if (cmp(min, max) > 0) throw new RangeError(`band min ${band.min} exceeds max ${band.max}`);
     // Nearer is better, so compare as "lower is better" on the distances.
-    return direction(distanceToBand(before, min, max).cmp(distanceToBand(now, min, max)));
+    return direction(cmp(distanceToBand(before, min, max), distanceToBand(now, min, max)));
   }
   if (input.polarity === 'range') return null;
-  return direction(input.polarity === 'higher' ? now.cmp(before) : before.cmp(now));
+  return direction(input.polarity === 'higher' ? cmp(now, before) : cmp(before, now));
 }
 
-function distanceToBand(x: Decimal, min: Decimal, max: Decimal): Decimal {
-  if (x.lt(min)) return min.minus(x);
-  if (x.gt(max)) return x.minus(max);
-  return new D(0);
+function distanceToBand(x: Dec, min: Dec, max: Dec): Dec {
+  if (cmp(x, min) < 0) return sub(min, x);
+  if (cmp(x, max) > 0) return sub(x, max);
+  return ZERO;
 }
 
 // Positive means the later value is better.
