@@ -10,7 +10,7 @@ import { createDatabase } from '../src/db/database.js';
 import { startEmbedded, type EmbeddedDatabase } from '../src/db/embedded.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import { loadSeeds } from '../src/seed/loader.js';
-import { adminQuery, TEMPLATE_EMPTY, TEMPLATE_SEEDED, withDatabase } from './helpers/databases.js';
+import { adminQuery, TEMPLATE_EMPTY, TEMPLATE_SEEDED, TEST_RUN_ID, withDatabase } from './helpers/databases.js';
 
 const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'warn' });
 let embedded: EmbeddedDatabase | null = null;
@@ -55,7 +55,7 @@ try {
   code = await new Promise<number>((resolve) => {
     const child = spawn('npx', ['tap', ...process.argv.slice(2)], {
       stdio: 'inherit',
-      env: { ...process.env, TEST_DATABASE_URL: url },
+      env: { ...process.env, TEST_DATABASE_URL: url, TEST_RUN_ID },
     });
     const forward = (s: NodeJS.Signals) => child.kill(s);
     process.on('SIGINT', forward).on('SIGTERM', forward);

@@ -1,8 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 
-export const TEMPLATE_EMPTY = 'scorecard_test_tpl_empty';
-export const TEMPLATE_SEEDED = 'scorecard_test_tpl_seeded';
+/**
+ * Templates are named per `npm test` run (test/run.ts passes its id to the test files), so two
+ * runs on one PostgreSQL server, e.g. two checkouts on a shared DATABASE_URL, do not drop
+ * each other's templates.
+ */
+export const TEST_RUN_ID = process.env.TEST_RUN_ID ?? String(process.pid);
+export const TEMPLATE_EMPTY = `scorecard_test_tpl_${TEST_RUN_ID}_empty`;
+export const TEMPLATE_SEEDED = `scorecard_test_tpl_${TEST_RUN_ID}_seeded`;
 
 export function withDatabase(url: string, name: string): string {
   const u = new URL(url);
