@@ -39,10 +39,9 @@ try {
   const col = <K extends keyof StoredReading>(rows: StoredReading[], k: K) => rows.map((r) => r[k]);
 
   const variants: Record<string, (rows: StoredReading[]) => Promise<unknown>> = {
-    // Today: one statement, one json document, five CTEs each reading doc.j->'...'.
+    // Today: new readings are one INSERT ... SELECT FROM unnest (their revision lives in the row).
     'persistChanges (today)': (rows) => persistChanges(db, {
-      targets: [], targetDeletes: [], targetRevisions: [], readings: rows,
-      readingRevisions: rows.map((r) => ({ measureId: r.measureId, key: r.key, revision: r.revision, snapshot: snapshot(r), source: r.source, at: now })),
+      targets: [], targetDeletes: [], targetRevisions: [], readings: rows, readingHistory: [], at: now,
     }),
     // One json parameter per table: each document parsed once.
     'json per table (2 params)': (rows) => pool.query(`

@@ -122,11 +122,26 @@ export async function readingViews(
     : null));
 }
 
-export async function readingRevisions(db: Executor, measureId: number, key: number, afterRevision: number | null, limit: number) {
-  let q = db.selectFrom('reading_revisions').selectAll()
-    .where('measure_id', '=', measureId).where('period_key', '=', key).orderBy('revision').limit(limit);
-  if (afterRevision !== null) q = q.where('revision', '>', afterRevision);
-  return (await q.execute()).map((r) => ({
-    revision: r.revision, source: r.source, createdAt: r.created_at.toISOString(), reading: r.snapshot as unknown as ReadingView,
-  }));
+/**
+ * Every version of a reading, oldest first: superseded versions from reading_revisions (kept
+ * as they were written) and the current one, which lives in the readings row and is listed
+ * from there unless history already holds it (it does once the row was re-derived). Both are
+ * read in one snapshot, so a concurrent write cannot show a version twice or skip one.
+ */
+export async function readingRevisions(db: Database, measure: { id: number; code: string }, key: number, afterRevision: number | null, limit: number) {
+  return db.transaction().setIsolationLevel('repeatable read').setAccessMode('read only').execute(async (trx) => {
+    let q = trx.selectFrom('reading_revisions').selectAll()
+      .where('measure_id', '=', measure.id).where('period_key', '=', key).orderBy('revision').limit(limit);
+    if (afterRevision !== null) q = q.where('revision', '>', afterRevision);
+    const kept = (await q.execute()).map((r) => ({
+      revision: r.revision, source: r.source, createdAt: r.created_at.toISOString(), reading: r.snapshot as unknown as ReadingView,
+    }));
+    if (kept.length >= limit) return kept;
+    const [current] = await readingViews(trx, measure, { key });
+    const last = kept.length ? kept[kept.length - 1].revision : afterRevision ?? 0;
+    if (current && current.revision > last) {
+      kept.push({ revision: current.revision, source: current.source, createdAt: current.updatedAt, reading: current });
+    }
+    return kept;
+  });
 }

@@ -1,59 +1,120 @@
-// The write path's two round trips: read the periods a change can reach, and store every
-// changed row. Both move data as one JSON document per statement (json_to_recordset), which
-// costs far less than binding a dozen array parameters row by row.
+// The write path's statements: lock, read the periods a change can reach, store every changed
+// row. Each is one round trip whatever the batch size; rows travel as arrays (unnest) or one
+// JSON document, never one statement per row.
 import { sql } from 'kysely';
-import type { TargetSpec } from '../domain/types.js';
-import type { ReadingRow, TargetRow } from '../db/types.js';
+import type { MeasureRow } from '../db/types.js';
 import { DEPENDENT_SPAN } from '../domain/derive.js';
-import { fromReadingRow, targetSpecOf, type Executor, type StoredReading, type StoredTarget } from './readings.js';
+import type { Rag, ReadingStatus, TargetSpec } from '../domain/types.js';
+import type { Executor, StoredReading } from './readings.js';
+
+/**
+ * Writers serialise per measure on transaction-scoped advisory locks, one per block of 64
+ * consecutive measure ids (a council's measures are created together, so its batches lock a
+ * few blocks and other councils' batches do not wait), folded into LOCK_BLOCKS keys so a
+ * 5,000-row batch takes at most that many locks. Unlike FOR UPDATE on the measure rows, an
+ * advisory lock writes nothing: locking 1,000 measures cost ~8 ms of tuple locks and WAL.
+ */
+const LOCK_NAMESPACE = 0x5c0e; // first key of the two-key advisory lock: "scorecard measures"
+const LOCK_BLOCKS = 256;
+export const lockKeyOf = (measureId: number) => Math.floor(measureId / 64) % LOCK_BLOCKS;
+
+/**
+ * Locks the measures with these codes and returns their rows as they are once locked (read
+ * after the lock, so a rule change committed by the previous holder is seen). Locks are taken
+ * in key order, so writers cannot deadlock with each other. A code created after the lock was
+ * taken is reported as unknown, never written without its lock.
+ */
+export async function lockAndReadMeasures(db: Executor, codes: string[], columns: 'rules'): Promise<LockedMeasure[]>;
+export async function lockAndReadMeasures(db: Executor, codes: string[], columns: 'all'): Promise<MeasureRow[]>;
+export async function lockAndReadMeasures(db: Executor, codes: string[], columns: 'rules' | 'all'): Promise<LockedMeasure[]> {
+  const ids = await sql<{ id: number }>`select id from measures where code = any(${codes}::text[])`.execute(db);
+  if (!ids.rows.length) return [];
+  const keys = [...new Set(ids.rows.map((r) => lockKeyOf(r.id)))].sort((a, b) => a - b);
+  await sql`select pg_advisory_xact_lock(${LOCK_NAMESPACE}::int, k) from unnest(${keys}::int[]) as k`.execute(db);
+  const rows = await sql<LockedMeasure>`select ${sql.raw(columns === 'all' ? '*' : RULE_COLUMNS)} from measures
+    where id = any(${ids.rows.map((r) => r.id)}::int[]) order by id`.execute(db);
+  return rows.rows;
+}
+
+/** What the write path reads of a measure: who it is and the fields its rules use. */
+export type LockedMeasure = Pick<MeasureRow, 'id' | 'code' | 'polarity' | 'management_info_only' | 'frequency' | 'reporting_quarter' | 'trend_basis'>;
+const RULE_COLUMNS = 'id, code, polarity, management_info_only, frequency, reporting_quarter, trend_basis';
 
 export interface Window { measureId: number; lo: number; hi: number }
 
-const READING_COLUMNS = `measure_id int, period_key int, value numeric, numerator numeric, denominator numeric, status text,
-  commentary text, override_rag text, override_reason text, computed_rag text, rag text, rag_reason text, variance numeric,
-  trend text, trend_period_key int, trend_value numeric, revision int, source text, updated_at timestamptz`;
-
-interface ReadingJson {
-  measure_id: number; period_key: number; value: string | null; numerator: string | null; denominator: string | null;
-  status: string | null; commentary: string | null; override_rag: string | null; override_reason: string | null;
-  computed_rag: string | null; rag: string | null; rag_reason: string | null; variance: string | null; trend: string | null;
-  trend_period_key: number | null; trend_value: string | null; revision: number; source: string; updated_at: string;
-}
-
-const toJson = (r: StoredReading): ReadingJson => ({
-  measure_id: r.measureId, period_key: r.key, value: r.value, numerator: r.numerator, denominator: r.denominator,
-  status: r.status, commentary: r.commentary, override_rag: r.overrideRag, override_reason: r.overrideReason,
-  computed_rag: r.computedRag, rag: r.rag, rag_reason: r.ragReason, variance: r.variance, trend: r.trend,
-  trend_period_key: r.trendPeriodKey, trend_value: r.trendValue, revision: r.revision, source: r.source,
-  updated_at: r.updatedAt.toISOString(),
-});
-
+type ReadingTuple = [
+  key: number, value: string | null, numerator: string | null, denominator: string | null, status: string | null,
+  commentary: string | null, overrideRag: string | null, overrideReason: string | null, computedRag: string | null,
+  rag: string | null, ragReason: string | null, variance: string | null, trend: string | null, trendKey: number | null,
+  trendValue: string | null, revision: number, source: string, updatedAt: string,
+];
 /**
  * What a write needs to see, per measure window [lo, hi] (the written periods and the year
- * after them): the full readings and targets inside it, and only the values of the year
- * before it, which the rules compare with. Three index range scans (LATERAL ... OFFSET 0
- * keeps each window on the primary key; flattened, the planner would hash-join the whole table).
+ * after them): the full readings and targets inside it, and the values of the year before
+ * it, which the rules compare with. One statement, one row per window with each part as a
+ * JSON array (numerics as text, so nothing passes through a float); each part is one index
+ * range scan on its primary key.
  */
 export async function loadWindows(db: Executor, windows: Window[]): Promise<{
   readings: StoredReading[];
   earlierValues: { measureId: number; key: number; value: string | null }[];
-  targets: (StoredTarget & { measureId: number; key: number })[];
+  /** Without their reasons (see targetReasons): the rules do not read them. */
+  targets: { measureId: number; key: number; spec: TargetSpec; revision: number }[];
 }> {
   if (!windows.length) return { readings: [], earlierValues: [], targets: [] };
-  const w = sql`json_to_recordset(${JSON.stringify(windows)}::json) as w("measureId" int, lo int, hi int)`;
-  // One after another: they share the transaction's connection, which runs one query at a time.
-  const full = await sql<ReadingRow>`select r.* from ${w} cross join lateral (select * from readings r
-      where r.measure_id = w."measureId" and r.period_key between w.lo and w.hi offset 0) r`.execute(db);
-  const earlier = await sql<{ measure_id: number; period_key: number; value: string | null }>`select r.measure_id, r.period_key, r.value
-      from ${w} cross join lateral (select measure_id, period_key, value from readings r
-      where r.measure_id = w."measureId" and r.period_key between w.lo - ${DEPENDENT_SPAN} and w.lo - 1 offset 0) r`.execute(db);
-  const targets = await sql<TargetRow>`select t.* from ${w} cross join lateral (select * from targets t
-      where t.measure_id = w."measureId" and t.period_key between w.lo and w.hi offset 0) t`.execute(db);
-  return {
-    readings: full.rows.map(fromReadingRow),
-    earlierValues: earlier.rows.map((r) => ({ measureId: r.measure_id, key: r.period_key, value: r.value })),
-    targets: targets.rows.map((t) => ({ measureId: t.measure_id, key: t.period_key, spec: targetSpecOf(t), reason: t.reason, revision: t.revision })),
-  };
+  // Values and targets, the bulk of it, as compact `key=value` and `key|kind|value|min|max|rule|revision`
+  // lists: PostgreSQL builds those several times faster than JSON, and none of their fields can
+  // hold a separator (numerics, a period key, enum-like kind and rule). Full readings (only
+  // where a written period already has one, or a later period compares with it) as JSON.
+  const r = await sql<{ id: number; e: string | null; r: ReadingTuple[] | null; t: string | null }>`
+    select w.id,
+      (select string_agg(e.period_key || '=' || coalesce(e.value::text, ''), ',') from readings e
+        where e.measure_id = w.id and e.period_key between w.lo - ${DEPENDENT_SPAN}::int and w.lo - 1) as e,
+      (select json_agg(json_build_array(r.period_key, r.value::text, r.numerator::text, r.denominator::text, r.status,
+          r.commentary, r.override_rag, r.override_reason, r.computed_rag, r.rag, r.rag_reason, r.variance::text, r.trend,
+          r.trend_period_key, r.trend_value::text, r.revision, r.source, r.updated_at))
+        from readings r where r.measure_id = w.id and r.period_key between w.lo and w.hi) as r,
+      (select string_agg(t.period_key || '|' || t.kind || '|' || coalesce(t.value::text, '') || '|' || coalesce(t.min::text, '') || '|' ||
+          coalesce(t.max::text, '') || '|' || coalesce(t.rule, '') || '|' || t.revision, ',')
+        from targets t where t.measure_id = w.id and t.period_key between w.lo and w.hi) as t
+    from unnest(${windows.map((w) => w.measureId)}::int[], ${windows.map((w) => w.lo)}::int[], ${windows.map((w) => w.hi)}::int[]) as w(id, lo, hi)`
+    .execute(db);
+  const readings: StoredReading[] = [];
+  const earlierValues: { measureId: number; key: number; value: string | null }[] = [];
+  const targets: { measureId: number; key: number; spec: TargetSpec; revision: number }[] = [];
+  for (const w of r.rows) {
+    if (w.e) {
+      for (const part of w.e.split(',')) {
+        const eq = part.indexOf('=');
+        earlierValues.push({ measureId: w.id, key: Number(part.slice(0, eq)), value: eq === part.length - 1 ? null : part.slice(eq + 1) });
+      }
+    }
+    for (const x of w.r ?? []) {
+      readings.push({
+        measureId: w.id, key: x[0], value: x[1], numerator: x[2], denominator: x[3], status: x[4] as ReadingStatus | null,
+        commentary: x[5], overrideRag: x[6] as Rag | null, overrideReason: x[7], computedRag: x[8] as Rag | null,
+        rag: x[9] as Rag | null, ragReason: x[10], variance: x[11], trend: x[12], trendPeriodKey: x[13], trendValue: x[14],
+        revision: x[15], source: x[16], updatedAt: new Date(x[17]),
+      });
+    }
+    if (w.t) {
+      for (const part of w.t.split(',')) {
+        const [key, kind, value, min, max, rule, revision] = part.split('|');
+        const spec = kind === 'band' ? { kind, min, max } as const : kind === 'rule' ? { kind, rule: rule as 'baseline' } as const : { kind: 'value', value } as const;
+        targets.push({ measureId: w.id, key: Number(key), spec, revision: Number(revision) });
+      }
+    }
+  }
+  return { readings, earlierValues, targets };
+}
+
+/** The reasons stored with these periods' targets (only a target change compares them). */
+export async function targetReasons(db: Executor, pairs: { measureId: number; key: number }[]): Promise<{ measureId: number; key: number; reason: string | null }[]> {
+  if (!pairs.length) return [];
+  const r = await sql<{ measure_id: number; period_key: number; reason: string | null }>`select t.measure_id, t.period_key, t.reason
+    from targets t join unnest(${pairs.map((p) => p.measureId)}::int[], ${pairs.map((p) => p.key)}::int[]) as p(id, k)
+    on t.measure_id = p.id and t.period_key = p.k`.execute(db);
+  return r.rows.map((x) => ({ measureId: x.measure_id, key: x.period_key, reason: x.reason }));
 }
 
 export interface TargetWrite { measureId: number; key: number; spec: TargetSpec; reason: string | null; revision: number; source: string; at: Date }
@@ -63,58 +124,80 @@ export interface ChangeSet {
   targets: TargetWrite[];
   targetDeletes: { measureId: number; key: number }[];
   targetRevisions: RevisionWrite[];
+  /** Every reading row whose stored columns change; all get updated_at = `at`. */
   readings: StoredReading[];
-  readingRevisions: RevisionWrite[];
+  /**
+   * Superseded reading versions, as they were written: a reading's current revision lives in
+   * its readings row, and is copied here before that row (or its period's target) first
+   * changes. A revision already kept is never overwritten.
+   */
+  readingHistory: RevisionWrite[];
+  at: Date;
 }
 
+const json = (rows: unknown[]) => JSON.stringify(rows);
 const revisionJson = (r: RevisionWrite) => ({
   measure_id: r.measureId, period_key: r.key, revision: r.revision, snapshot: r.snapshot, source: r.source, created_at: r.at.toISOString(),
 });
+const col = <T>(rows: StoredReading[], f: (r: StoredReading) => T): T[] => rows.map(f);
 
-/** Every changed row of one write, in one statement (data-modifying CTEs all run once). */
+/**
+ * Every changed row of one write, in one statement (data-modifying CTEs all run once), with
+ * only the parts this write has. New readings, the quarter-end bulk, are one
+ * INSERT ... SELECT FROM unnest(...) and nothing else.
+ */
 export async function persistChanges(db: Executor, c: ChangeSet): Promise<void> {
-  if (!c.targets.length && !c.targetDeletes.length && !c.readings.length) return;
-  // One JSON parameter per table: json_to_recordset parses each once (a shared document
-  // would be parsed again by every `->` that picks a part of it).
-  const j = (rows: unknown[]) => JSON.stringify(rows);
-  const targets = j(c.targets.map((t) => ({
-    measure_id: t.measureId, period_key: t.key, kind: t.spec.kind,
-    value: t.spec.kind === 'value' ? t.spec.value : null, min: t.spec.kind === 'band' ? t.spec.min : null,
-    max: t.spec.kind === 'band' ? t.spec.max : null, rule: t.spec.kind === 'rule' ? t.spec.rule : null,
-    reason: t.reason, revision: t.revision, source: t.source, updated_at: t.at.toISOString(),
-  })));
-  const targetDeletes = j(c.targetDeletes.map((d) => ({ measure_id: d.measureId, period_key: d.key })));
-  const targetRevisions = j(c.targetRevisions.map(revisionJson));
-  const readings = j(c.readings.map(toJson));
-  const readingRevisions = j(c.readingRevisions.map(revisionJson));
-  await sql`
-    with tu as (
-      insert into targets (measure_id, period_key, kind, value, min, max, rule, reason, revision, source, updated_at)
-      select x.* from json_to_recordset(${targets}::json) as x(measure_id int, period_key int, kind text, value numeric,
+  const parts = [];
+  if (c.targets.length) {
+    parts.push(sql`insert into targets (measure_id, period_key, kind, value, min, max, rule, reason, revision, source, updated_at)
+      select x.* from json_to_recordset(${json(c.targets.map((t) => ({
+        measure_id: t.measureId, period_key: t.key, kind: t.spec.kind,
+        value: t.spec.kind === 'value' ? t.spec.value : null, min: t.spec.kind === 'band' ? t.spec.min : null,
+        max: t.spec.kind === 'band' ? t.spec.max : null, rule: t.spec.kind === 'rule' ? t.spec.rule : null,
+        reason: t.reason, revision: t.revision, source: t.source, updated_at: t.at.toISOString(),
+      })))}::json) as x(measure_id int, period_key int, kind text, value numeric,
         min numeric, max numeric, rule text, reason text, revision int, source text, updated_at timestamptz)
       on conflict (measure_id, period_key) do update set kind = excluded.kind, value = excluded.value, min = excluded.min,
         max = excluded.max, rule = excluded.rule, reason = excluded.reason, revision = excluded.revision,
-        source = excluded.source, updated_at = excluded.updated_at),
-    td as (
-      delete from targets t using json_to_recordset(${targetDeletes}::json) as d(measure_id int, period_key int)
-      where t.measure_id = d.measure_id and t.period_key = d.period_key),
-    tr as (
-      insert into target_revisions (measure_id, period_key, revision, snapshot, source, created_at)
-      select x.* from json_to_recordset(${targetRevisions}::json) as x(measure_id int, period_key int, revision int,
-        snapshot jsonb, source text, created_at timestamptz)),
-    ru as (
-      insert into readings (measure_id, period_key, value, numerator, denominator, status, commentary, override_rag,
+        source = excluded.source, updated_at = excluded.updated_at`);
+  }
+  if (c.targetDeletes.length) {
+    parts.push(sql`delete from targets t using unnest(${c.targetDeletes.map((d) => d.measureId)}::int[], ${c.targetDeletes.map((d) => d.key)}::int[]) as d(measure_id, period_key)
+      where t.measure_id = d.measure_id and t.period_key = d.period_key`);
+  }
+  if (c.targetRevisions.length) {
+    parts.push(sql`insert into target_revisions (measure_id, period_key, revision, snapshot, source, created_at)
+      select x.* from json_to_recordset(${json(c.targetRevisions.map(revisionJson))}::json) as x(measure_id int, period_key int, revision int,
+        snapshot jsonb, source text, created_at timestamptz)`);
+  }
+  if (c.readingHistory.length) {
+    parts.push(sql`insert into reading_revisions (measure_id, period_key, revision, snapshot, source, created_at)
+      select x.* from json_to_recordset(${json(c.readingHistory.map(revisionJson))}::json) as x(measure_id int, period_key int, revision int,
+        snapshot jsonb, source text, created_at timestamptz)
+      on conflict (measure_id, period_key, revision) do nothing`);
+  }
+  if (c.readings.length) {
+    const r = c.readings;
+    parts.push(sql`insert into readings (measure_id, period_key, value, numerator, denominator, status, commentary, override_rag,
         override_reason, computed_rag, rag, rag_reason, variance, trend, trend_period_key, trend_value, revision, source, updated_at)
-      select x.* from json_to_recordset(${readings}::json) as x(${sql.raw(READING_COLUMNS)})
+      select x.*, ${c.at.toISOString()}::timestamptz from unnest(${col(r, (x) => x.measureId)}::int[], ${col(r, (x) => x.key)}::int[],
+        ${col(r, (x) => x.value)}::numeric[], ${col(r, (x) => x.numerator)}::numeric[], ${col(r, (x) => x.denominator)}::numeric[],
+        ${col(r, (x) => x.status)}::text[], ${col(r, (x) => x.commentary)}::text[], ${col(r, (x) => x.overrideRag)}::text[],
+        ${col(r, (x) => x.overrideReason)}::text[], ${col(r, (x) => x.computedRag)}::text[], ${col(r, (x) => x.rag)}::text[],
+        ${col(r, (x) => x.ragReason)}::text[], ${col(r, (x) => x.variance)}::numeric[], ${col(r, (x) => x.trend)}::text[],
+        ${col(r, (x) => x.trendPeriodKey)}::int[], ${col(r, (x) => x.trendValue)}::numeric[], ${col(r, (x) => x.revision)}::int[],
+        ${col(r, (x) => x.source)}::text[]) as x
       on conflict (measure_id, period_key) do update set
         value = excluded.value, numerator = excluded.numerator, denominator = excluded.denominator, status = excluded.status,
         commentary = excluded.commentary, override_rag = excluded.override_rag, override_reason = excluded.override_reason,
         computed_rag = excluded.computed_rag, rag = excluded.rag, rag_reason = excluded.rag_reason, variance = excluded.variance,
         trend = excluded.trend, trend_period_key = excluded.trend_period_key, trend_value = excluded.trend_value,
-        revision = excluded.revision, source = excluded.source, updated_at = excluded.updated_at),
-    rr as (
-      insert into reading_revisions (measure_id, period_key, revision, snapshot, source, created_at)
-      select x.* from json_to_recordset(${readingRevisions}::json) as x(measure_id int, period_key int, revision int,
-        snapshot jsonb, source text, created_at timestamptz))
-    select 1`.execute(db);
+        revision = excluded.revision, source = excluded.source, updated_at = excluded.updated_at`);
+  }
+  if (!parts.length) return;
+  if (parts.length === 1) {
+    await parts[0].execute(db);
+    return;
+  }
+  await sql`with ${sql.join(parts.map((p, i) => sql`${sql.raw(`p${i}`)} as (${p})`))} select 1`.execute(db);
 }

@@ -4,7 +4,7 @@ import { AppError, invalid } from '../errors.js';
 import { bodyOf, insertMeasure, measureColumns, rulesChanged, sameColumns, updateMeasure } from '../repositories/measures.js';
 import { priorityIds } from '../repositories/priorities.js';
 import type { MeasureBody, MeasurePatch } from '../schemas/measures.js';
-import { applyChanges, lockMeasures } from './scorecard-writer.js';
+import { applyChanges, lockMeasureRow } from './scorecard-writer.js';
 
 /**
  * Creates, replaces or patches a measure under its row lock. When a field the rules read
@@ -14,7 +14,7 @@ import { applyChanges, lockMeasures } from './scorecard-writer.js';
 export async function writeMeasure(
   trx: Transaction<DB>, code: string, input: { put: MeasureBody } | { patch: MeasurePatch }, source: string,
 ): Promise<{ created: boolean; rederived: number }> {
-  let current = (await lockMeasures(trx, [code])).get(code);
+  let current = await lockMeasureRow(trx, code);
   let body: MeasureBody;
   if ('put' in input) {
     body = input.put;
@@ -31,7 +31,7 @@ export async function writeMeasure(
   if (!current) {
     if (await insertMeasure(trx, code, cols)) return { created: true, rederived: 0 };
     // Created by a concurrent request since we looked: lock it and replace it like any other.
-    current = (await lockMeasures(trx, [code])).get(code)!;
+    current = (await lockMeasureRow(trx, code))!;
   }
   const { id: _id, code: _c, created_at: _ca, updated_at: _ua, ...before } = current;
   if (sameColumns(before, cols)) return { created: false, rederived: 0 };

@@ -1,7 +1,7 @@
-// The write path shared by readings, targets and measure changes. Per call: one lock
-// statement, one read of the affected periods, pure derivation in memory, and one set-based
-// write per table. The measure rows are the lock: every writer that can change a measure's
-// derived values locks its row first, in id order, so concurrent writers (on any connection
+// The write path shared by readings, targets and measure changes. Per call: the lock, one
+// read of the affected periods, pure derivation in memory, and one set-based write. Every
+// writer that can change a measure's derived values takes its measure's lock first
+// (lockAndReadMeasures: advisory locks in key order), so concurrent writers (on any connection
 // or instance) serialise per measure and cannot deadlock with each other.
 import { sql, type Transaction } from 'kysely';
 import type { DB, MeasureRow } from '../db/types.js';
@@ -9,14 +9,14 @@ import { deriveReading, DEPENDENT_SPAN, type Derived, type MeasureRules } from '
 import type { TargetSpec } from '../domain/types.js';
 import { AppError, type FieldError } from '../errors.js';
 import { readingView, type StoredReading, type StoredTarget } from '../repositories/readings.js';
-import { loadWindows, persistChanges, type RevisionWrite, type TargetWrite, type Window } from '../repositories/write-store.js';
+import { loadWindows, lockAndReadMeasures, persistChanges, targetReasons, type LockedMeasure, type RevisionWrite, type TargetWrite, type Window } from '../repositories/write-store.js';
 import type { ReadingView } from '../schemas/readings.js';
 import { sameDecimal } from './decimal-input.js';
 import type { ReadingChange, TargetChange } from './reading-writes.js';
 
 type Trx = Transaction<DB>;
 
-export const rulesOf = (m: MeasureRow): MeasureRules => ({
+export const rulesOf = (m: LockedMeasure): MeasureRules => ({
   polarity: m.polarity,
   managementInfoOnly: m.management_info_only,
   frequency: m.frequency,
@@ -24,12 +24,19 @@ export const rulesOf = (m: MeasureRow): MeasureRules => ({
   trendBasis: m.trend_basis,
 });
 
-/** Locks the named measures (FOR NO KEY UPDATE: readings may still reference them). */
-export async function lockMeasures(trx: Trx, codes: string[]): Promise<Map<string, MeasureRow>> {
-  const unique = [...new Set(codes)];
-  const rows = await sql<MeasureRow>`select * from measures where code = any(${unique}::text[]) order by id for no key update`.execute(trx);
-  return new Map(rows.rows.map((m) => [m.code, m]));
+/** Locks the named measures and returns them as they are under the lock (the fields the rules use), by code. */
+export async function lockMeasures(trx: Trx, codes: string[]): Promise<Map<string, LockedMeasure>> {
+  const rows = await lockAndReadMeasures(trx, [...new Set(codes)], 'rules');
+  return new Map(rows.map((m) => [m.code, m]));
 }
+
+/** The same with every column, for a writer that replaces the measure itself. */
+export async function lockMeasureRow(trx: Trx, code: string): Promise<MeasureRow | undefined> {
+  return (await lockAndReadMeasures(trx, [code], 'all'))[0];
+}
+
+/** One number per (measure, period): ids and period keys are positive int4 and keys < 100,000. */
+const rk = (measureId: number, key: number) => measureId * 100_000 + key;
 
 export interface WriteOutcome {
   /** Views of the readings named by the request, in request order (null for target-only changes). */
@@ -63,8 +70,8 @@ const sameDerived = (r: StoredReading, d: Derived) =>
  */
 export async function applyChanges(
   trx: Trx,
-  measures: Map<string, MeasureRow>,
-  changes: { readings?: ReadingChange[]; targets?: TargetChange[]; allPeriodsOf?: MeasureRow[] },
+  measures: Map<string, LockedMeasure>,
+  changes: { readings?: ReadingChange[]; targets?: TargetChange[]; allPeriodsOf?: LockedMeasure[] },
   opts: { source: string; dryRun?: boolean; now?: Date },
 ): Promise<WriteOutcome> {
   const now = opts.now ?? new Date();
@@ -94,8 +101,22 @@ export async function applyChanges(
   for (const id of span.keys()) { readings.set(id, new Map()); earlier.set(id, new Map()); targets.set(id, new Map()); }
   for (const r of readingRows) readings.get(r.measureId)!.set(r.key, r);
   for (const v of earlierValues) earlier.get(v.measureId)!.set(v.key, v.value);
-  for (const t of targetRows) targets.get(t.measureId)!.set(t.key, t);
-  const original = new Map(readingRows.map((r) => [`${r.measureId}:${r.key}`, r]));
+  for (const t of targetRows) targets.get(t.measureId)!.set(t.key, { spec: t.spec, revision: t.revision, reason: null });
+  for (const t of await targetReasons(trx, targetChanges.map((c) => ({ measureId: measures.get(c.measure)!.id, key: c.key })))) {
+    const cur = targets.get(t.measureId)!.get(t.key);
+    if (cur) cur.reason = t.reason;
+  }
+  const original = new Map(readingRows.map((r) => [rk(r.measureId, r.key), r]));
+  const originalTarget = new Map(targetRows.map((t) => [rk(t.measureId, t.key), t.spec]));
+  const codeOf = new Map([...measures.values()].map((m) => [m.id, m.code]));
+  // A stored version is kept in history, as it was written, before its row or its target first changes.
+  const history = new Map<number, RevisionWrite>();
+  const keepHistory = (id: number, key: number) => {
+    const r = original.get(rk(id, key));
+    if (!r || history.has(rk(id, key))) return;
+    const snapshot = readingView(codeOf.get(id)!, r, originalTarget.get(rk(id, key)) ?? null);
+    history.set(rk(id, key), { measureId: id, key, revision: r.revision, snapshot, source: r.source, at: r.updatedAt });
+  };
 
   // Targets first: a reading's rating depends on its period's target.
   const targetUpserts: TargetWrite[] = [];
@@ -108,8 +129,9 @@ export async function applyChanges(
     const cur = targets.get(m.id)!.get(c.key) ?? null;
     if (sameTarget(cur?.spec ?? null, c.spec) && (c.spec === null || c.reason === undefined || (cur?.reason ?? null) === c.reason)) continue;
     const reason = c.reason ?? null;
-    const revision = Math.max(cur?.revision ?? 0, revisionBase.get(`${m.id}:${c.key}`) ?? 0) + 1;
+    const revision = Math.max(cur?.revision ?? 0, revisionBase.get(rk(m.id, c.key)) ?? 0) + 1;
     changedIndexes.add(c.index);
+    keepHistory(m.id, c.key);
     if (c.spec) {
       targets.get(m.id)!.set(c.key, { spec: c.spec, reason, revision });
       targetUpserts.push({ measureId: m.id, key: c.key, spec: c.spec, reason, revision, source: opts.source, at: now });
@@ -121,24 +143,26 @@ export async function applyChanges(
   }
 
   // Then the readings' own inputs.
-  const inputChanged = new Set<string>();
+  const inputChanged = new Set<number>();
   for (const c of readingChanges) {
     const m = measures.get(c.measure)!;
-    const cur = readings.get(m.id)!.get(c.key);
+    const own = readings.get(m.id)!;
+    const cur = own.get(c.key);
     const next: StoredReading = {
-      ...(cur ?? { computedRag: null, rag: null, ragReason: null, variance: null, trend: null, trendPeriodKey: null, trendValue: null, revision: 0, updatedAt: now }),
       measureId: m.id, key: c.key, value: c.value, numerator: c.numerator, denominator: c.denominator, status: c.status,
       commentary: c.commentary === undefined ? cur?.commentary ?? null : c.commentary,
       overrideRag: c.override === undefined ? cur?.overrideRag ?? null : c.override?.rag ?? null,
       overrideReason: c.override === undefined ? cur?.overrideReason ?? null : c.override?.reason ?? null,
-      source: cur?.source ?? opts.source,
+      computedRag: cur?.computedRag ?? null, rag: cur?.rag ?? null, ragReason: cur?.ragReason ?? null, variance: cur?.variance ?? null,
+      trend: cur?.trend ?? null, trendPeriodKey: cur?.trendPeriodKey ?? null, trendValue: cur?.trendValue ?? null,
+      revision: cur?.revision ?? 0, source: cur?.source ?? opts.source, updatedAt: cur?.updatedAt ?? now,
     };
     if (cur && sameInputs(cur, next)) continue;
     next.revision = (cur?.revision ?? 0) + 1;
     next.source = opts.source;
     next.updatedAt = now;
-    readings.get(m.id)!.set(c.key, next);
-    inputChanged.add(`${m.id}:${c.key}`);
+    own.set(c.key, next);
+    inputChanged.add(rk(m.id, c.key));
     changedIndexes.add(c.index);
   }
 
@@ -150,37 +174,42 @@ export async function applyChanges(
     const own = readings.get(id)!;
     const before = earlier.get(id)!;
     const tg = targets.get(id)!;
-    const history = {
+    const lookup = {
       target: (k: number) => tg.get(k)?.spec ?? null,
       value: (k: number) => (k < w.lo ? before.get(k) : own.get(k)?.value) ?? null,
     };
-    for (const r of [...own.values()].sort((a, b) => a.key - b.key)) {
+    const rows = own.size > 1 ? [...own.values()].sort((a, b) => a.key - b.key) : own.values();
+    for (const r of rows) {
       if (r.key < w.lo || r.key > w.hi) continue;
-      const d = deriveReading(rules, r.key, r, history);
-      const id2 = `${id}:${r.key}`;
-      if (sameDerived(r, d) && !inputChanged.has(id2)) continue;
-      const updated: StoredReading = { ...r, ...d, updatedAt: now };
-      own.set(r.key, updated);
+      const d = deriveReading(rules, r.key, r, lookup);
+      const changedInput = inputChanged.has(rk(id, r.key));
+      if (!changedInput && sameDerived(r, d)) continue;
+      // This write's own new versions are updated in place; a stored row is copied (history keeps the original).
+      let updated = r;
+      if (!changedInput) {
+        keepHistory(id, r.key);
+        updated = { ...r };
+        own.set(r.key, updated);
+      }
+      Object.assign(updated, d);
+      updated.updatedAt = now;
       toWrite.push(updated);
     }
   }
-
-  const codeOf = new Map([...measures.values()].map((m) => [m.id, m.code]));
-  const viewOf = (r: StoredReading) => readingView(codeOf.get(r.measureId)!, r, targets.get(r.measureId)!.get(r.key)?.spec ?? null);
-  const readingRevisions = toWrite
-    .filter((r) => inputChanged.has(`${r.measureId}:${r.key}`))
-    .map((r) => ({ measureId: r.measureId, key: r.key, revision: r.revision, snapshot: viewOf(r), source: opts.source, at: now }));
+  for (const k of inputChanged) keepHistory(Math.floor(k / 100_000), k % 100_000);
 
   if (!opts.dryRun) {
-    await persistChanges(trx, { targets: targetUpserts, targetDeletes, targetRevisions, readings: toWrite, readingRevisions });
+    await persistChanges(trx, { targets: targetUpserts, targetDeletes, targetRevisions, readings: toWrite, readingHistory: [...history.values()], at: now });
   }
 
+  const viewOf = (r: StoredReading) => readingView(codeOf.get(r.measureId)!, r, targets.get(r.measureId)!.get(r.key)?.spec ?? null);
   const views = readingChanges.map((c) => viewOf(readings.get(measures.get(c.measure)!.id)!.get(c.key)!));
-  const rederived = toWrite.filter((r) => !inputChanged.has(`${r.measureId}:${r.key}`) && original.has(`${r.measureId}:${r.key}`)).length;
+  let rederived = 0;
+  for (const r of toWrite) if (!inputChanged.has(rk(r.measureId, r.key)) && original.has(rk(r.measureId, r.key))) rederived++;
   return {
     views,
-    written: readingRevisions.length,
-    unchanged: readingChanges.length - readingRevisions.length,
+    written: inputChanged.size,
+    unchanged: readingChanges.length - inputChanged.size,
     rederived,
     changedIndexes,
   };
@@ -188,8 +217,8 @@ export async function applyChanges(
 
 /** A target added back after removal continues its revision numbering from its history. */
 async function targetRevisionBase(
-  trx: Trx, measures: Map<string, MeasureRow>, changes: TargetChange[], current: Map<number, Map<number, StoredTarget | null>>,
-): Promise<Map<string, number>> {
+  trx: Trx, measures: Map<string, LockedMeasure>, changes: TargetChange[], current: Map<number, Map<number, StoredTarget | null>>,
+): Promise<Map<number, number>> {
   const missing = changes
     .map((c) => ({ id: measures.get(c.measure)!.id, key: c.key }))
     .filter((c) => !current.get(c.id)!.get(c.key));
@@ -198,11 +227,11 @@ async function targetRevisionBase(
     select r.measure_id, r.period_key, max(r.revision)::int as max from target_revisions r
     join unnest(${missing.map((m) => m.id)}::int[], ${missing.map((m) => m.key)}::int[]) as x(id, k) on r.measure_id = x.id and r.period_key = x.k
     group by r.measure_id, r.period_key`.execute(trx);
-  return new Map(rows.rows.map((r) => [`${r.measure_id}:${r.period_key}`, r.max]));
+  return new Map(rows.rows.map((r) => [rk(r.measure_id, r.period_key), r.max]));
 }
 
 /** Every unknown measure code among the items, as field errors. */
-export function unknownMeasures(measures: Map<string, MeasureRow>, items: { measure: string; index: number }[], pointer: (i: number) => string): FieldError[] {
+export function unknownMeasures(measures: Map<string, LockedMeasure>, items: { measure: string; index: number }[], pointer: (i: number) => string): FieldError[] {
   return items.filter((i) => !measures.has(i.measure)).map((i) => ({ field: pointer(i.index), message: `measure '${i.measure}' does not exist` }));
 }
 

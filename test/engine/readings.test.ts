@@ -43,6 +43,30 @@ t.test('idempotent: the same body again makes no new revision', async (t) => {
   t.same(revs2.items.map((r: { revision: number; reading: { value: number } }) => [r.revision, r.reading.value]), [[1, 5], [2, 6]]);
 });
 
+t.test('history: each revision as it was written, through re-derivation and target changes', async (t) => {
+  const ta = await buildTestApp(t);
+  await defineMeasure(ta, 'M1');
+  const url = '/v1/measures/M1/readings/2019-20-Q2';
+  const list = async (q = '') => (await ta.app.inject({ method: 'GET', url: `${url}/revisions${q}` })).json().items as
+    { revision: number; reading: { value: number; rag: string | null; target: unknown; trend: string | null; updatedAt: string } }[];
+  const first = (await ta.as('write', put('2019-20-Q2', { value: 10, target: 10 }))).json();
+  t.same((await list()).map((r) => r.reading), [first], 'revision 1 is the current row');
+  // A late Q1 reading re-derives Q2's trend; a new Q2 target re-derives its rating: neither is a new revision.
+  await ta.as('write', put('2019-20-Q1', { value: 8 }));
+  t.equal((await ta.as('admin', { method: 'PUT', url: '/v1/measures/M1/targets/2019-20-Q2', payload: { value: 20 } })).statusCode, 200);
+  const now = (await ta.app.inject({ method: 'GET', url })).json();
+  t.match(now, { revision: 1, trend: 'improving', rag: 'HR', target: 20 }, 'the current row is re-derived');
+  t.same((await list()).map((r) => r.reading), [first], 'revision 1 is still listed as written: no trend, LG against 10');
+  const second = (await ta.as('write', put('2019-20-Q2', { value: 21 }))).json();
+  t.match(second, { revision: 2, rag: 'HG', target: 20 });
+  const all = await list();
+  t.same(all.map((r) => r.reading), [first, second], 'revision 1 as written, revision 2 current');
+  t.same((await list('?limit=1')).map((r) => r.revision), [1], 'paged');
+  const cursorPage = (await ta.app.inject({ method: 'GET', url: `${url}/revisions?limit=1` })).json();
+  const next = (await ta.app.inject({ method: 'GET', url: `${url}/revisions?limit=1&cursor=${cursorPage.nextCursor}` })).json();
+  t.same(next.items.map((r: { revision: number }) => r.revision), [2], 'the next page holds the current revision');
+});
+
 t.test('If-Match: a stale ETag is 412 and writes nothing', async (t) => {
   const ta = await buildTestApp(t);
   await defineMeasure(ta, 'M1');

@@ -36,3 +36,10 @@ export async function staleReadings(db: Database): Promise<{ measure: string; ke
   }
   return out;
 }
+
+/**
+ * Every stored version of every reading, as SQL: superseded ones in reading_revisions and the
+ * current one in its readings row (the same version can be in both once re-derived).
+ */
+export const KEPT_VERSIONS = `(select measure_id, period_key, revision from reading_revisions
+  union select measure_id, period_key, revision from readings)`;

@@ -5,6 +5,7 @@ import pg from 'pg';
 import { sql } from 'kysely';
 import type { InjectOptions } from 'fastify';
 import { buildTestApp } from '../helpers/app.js';
+import { KEPT_VERSIONS } from '../helpers/recompute.js';
 import { assertProblem, count, fingerprint, waitFor } from '../helpers/hostile.js';
 
 const items = [
@@ -17,7 +18,7 @@ const post = (key: string | null, body: unknown, extra: Record<string, string> =
 });
 
 async function revisionsOf(db: Parameters<typeof count>[0], code: string, periodKey: number): Promise<number> {
-  const { rows } = await sql<{ n: number }>`select count(*)::int as n from reading_revisions r join measures m on m.id = r.measure_id
+  const { rows } = await sql<{ n: number }>`select count(*)::int as n from ${sql.raw(KEPT_VERSIONS)} r join measures m on m.id = r.measure_id
     where m.code = ${code} and r.period_key = ${periodKey}`.execute(db);
   return rows[0].n;
 }
@@ -127,7 +128,7 @@ t.test('a burst of identical retries writes once', async (t) => {
   const fresh = all.filter((r) => r.statusCode === 200 && r.headers['idempotent-replayed'] !== 'true');
   t.equal(fresh.length, 1, 'exactly one request did the work');
   for (const r of all.filter((x) => x.statusCode === 200)) t.same(r.json(), fresh[0].json(), 'every 200 carries the same answer');
-  const { rows } = await sql<{ n: number; max: number }>`select count(*)::int as n, max(revision)::int as max from reading_revisions r
+  const { rows } = await sql<{ n: number; max: number }>`select count(*)::int as n, max(revision)::int as max from ${sql.raw(KEPT_VERSIONS)} r
     join measures m on m.id = r.measure_id where m.code = 'BBH-02' and r.period_key >= 20300`.execute(ta.db);
   t.same(rows[0], { n: 200, max: 1 }, '200 readings, one revision each');
 });

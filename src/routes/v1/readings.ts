@@ -82,7 +82,7 @@ const readings: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { ctx: { d
     const m = await measureOf(req.params.code);
     const limit = req.query.limit ?? 100;
     const [after] = decodeCursor(req.query.cursor, ['number']) ?? [null];
-    const rows = await readingRevisions(db, m.id, keyOf(req.params.period), after as number | null, limit + 1);
+    const rows = await readingRevisions(db, m, keyOf(req.params.period), after as number | null, limit + 1);
     if (!rows.length && after === null) throw notFound(`Reading of '${m.code}' for ${req.params.period}`);
     return page(rows, limit, (r) => [r.revision]);
   });
