@@ -16,29 +16,35 @@ import type { Executor, StoredReading } from './readings.js';
  */
 const LOCK_NAMESPACE = 0x5c0e; // first key of the two-key advisory lock: "scorecard measures"
 const LOCK_BLOCKS = 256;
-export const lockKeyOf = (measureId: number) => Math.floor(measureId / 64) % LOCK_BLOCKS;
+
+/** A measure as the lock knows it: ids and codes never change. */
+export interface LockedMeasure { id: number; code: string }
 
 /**
- * Locks the measures with these codes and returns their rows as they are once locked (read
- * after the lock, so a rule change committed by the previous holder is seen). Locks are taken
- * in key order, so writers cannot deadlock with each other. A code created after the lock was
- * taken is reported as unknown, never written without its lock.
+ * Locks the measures with these codes, in key order, so writers cannot deadlock with each
+ * other, and returns which exist. One statement: it reads only ids and codes, which never
+ * change, so its snapshot being older than the lock does not matter; everything the rules
+ * read of a measure is read by the next statement (loadWindows), under the lock. A code
+ * created after this statement is reported as unknown, never written without its lock.
  */
-export async function lockAndReadMeasures(db: Executor, codes: string[], columns: 'rules'): Promise<LockedMeasure[]>;
-export async function lockAndReadMeasures(db: Executor, codes: string[], columns: 'all'): Promise<MeasureRow[]>;
-export async function lockAndReadMeasures(db: Executor, codes: string[], columns: 'rules' | 'all'): Promise<LockedMeasure[]> {
-  const ids = await sql<{ id: number }>`select id from measures where code = any(${codes}::text[])`.execute(db);
-  if (!ids.rows.length) return [];
-  const keys = [...new Set(ids.rows.map((r) => lockKeyOf(r.id)))].sort((a, b) => a - b);
-  await sql`select pg_advisory_xact_lock(${LOCK_NAMESPACE}::int, k) from unnest(${keys}::int[]) as k`.execute(db);
-  const rows = await sql<LockedMeasure>`select ${sql.raw(columns === 'all' ? '*' : RULE_COLUMNS)} from measures
-    where id = any(${ids.rows.map((r) => r.id)}::int[]) order by id`.execute(db);
-  return rows.rows;
+export async function lockMeasuresByCode(db: Executor, codes: string[]): Promise<LockedMeasure[]> {
+  const r = await sql<LockedMeasure & { locks: number }>`
+    with m as materialized (select id, code from measures where code = any(${codes}::text[])),
+    l as (select count(pg_advisory_xact_lock(${LOCK_NAMESPACE}::int, k))::int as locks
+      from (select distinct (id / 64) % ${LOCK_BLOCKS}::int as k from m order by k) keys)
+    select m.id, m.code, l.locks from m, l order by m.id`.execute(db);
+  return r.rows.map(({ id, code }) => ({ id, code }));
 }
 
-/** What the write path reads of a measure: who it is and the fields its rules use. */
-export type LockedMeasure = Pick<MeasureRow, 'id' | 'code' | 'polarity' | 'management_info_only' | 'frequency' | 'reporting_quarter' | 'trend_basis'>;
-const RULE_COLUMNS = 'id, code, polarity, management_info_only, frequency, reporting_quarter, trend_basis';
+/** The same for one measure with its whole row (read after the lock), for a writer that replaces the measure. */
+export async function lockMeasureRowByCode(db: Executor, code: string): Promise<MeasureRow | undefined> {
+  const [m] = await lockMeasuresByCode(db, [code]);
+  if (!m) return undefined;
+  return (await sql<MeasureRow>`select * from measures where id = ${m.id}`.execute(db)).rows[0];
+}
+
+/** What the rules read of a measure. */
+export type MeasureRuleColumns = Pick<MeasureRow, 'polarity' | 'management_info_only' | 'frequency' | 'reporting_quarter' | 'trend_basis'>;
 
 export interface Window { measureId: number; lo: number; hi: number }
 
@@ -56,18 +62,19 @@ type ReadingTuple = [
  * range scan on its primary key.
  */
 export async function loadWindows(db: Executor, windows: Window[]): Promise<{
+  rules: Map<number, MeasureRuleColumns>;
   readings: StoredReading[];
   earlierValues: { measureId: number; key: number; value: string | null }[];
   /** Without their reasons (see targetReasons): the rules do not read them. */
   targets: { measureId: number; key: number; spec: TargetSpec; revision: number }[];
 }> {
-  if (!windows.length) return { readings: [], earlierValues: [], targets: [] };
+  if (!windows.length) return { rules: new Map(), readings: [], earlierValues: [], targets: [] };
   // Values and targets, the bulk of it, as compact `key=value` and `key|kind|value|min|max|rule|revision`
   // lists: PostgreSQL builds those several times faster than JSON, and none of their fields can
   // hold a separator (numerics, a period key, enum-like kind and rule). Full readings (only
   // where a written period already has one, or a later period compares with it) as JSON.
-  const r = await sql<{ id: number; e: string | null; r: ReadingTuple[] | null; t: string | null }>`
-    select w.id,
+  const r = await sql<MeasureRuleColumns & { id: number; e: string | null; r: ReadingTuple[] | null; t: string | null }>`
+    select w.id, m.polarity, m.management_info_only, m.frequency, m.reporting_quarter, m.trend_basis,
       (select string_agg(e.period_key || '=' || coalesce(e.value::text, ''), ',') from readings e
         where e.measure_id = w.id and e.period_key between w.lo - ${DEPENDENT_SPAN}::int and w.lo - 1) as e,
       (select json_agg(json_build_array(r.period_key, r.value::text, r.numerator::text, r.denominator::text, r.status,
@@ -77,12 +84,15 @@ export async function loadWindows(db: Executor, windows: Window[]): Promise<{
       (select string_agg(t.period_key || '|' || t.kind || '|' || coalesce(t.value::text, '') || '|' || coalesce(t.min::text, '') || '|' ||
           coalesce(t.max::text, '') || '|' || coalesce(t.rule, '') || '|' || t.revision, ',')
         from targets t where t.measure_id = w.id and t.period_key between w.lo and w.hi) as t
-    from unnest(${windows.map((w) => w.measureId)}::int[], ${windows.map((w) => w.lo)}::int[], ${windows.map((w) => w.hi)}::int[]) as w(id, lo, hi)`
+    from unnest(${windows.map((w) => w.measureId)}::int[], ${windows.map((w) => w.lo)}::int[], ${windows.map((w) => w.hi)}::int[]) as w(id, lo, hi)
+    join measures m on m.id = w.id`
     .execute(db);
+  const rules = new Map<number, MeasureRuleColumns>();
   const readings: StoredReading[] = [];
   const earlierValues: { measureId: number; key: number; value: string | null }[] = [];
   const targets: { measureId: number; key: number; spec: TargetSpec; revision: number }[] = [];
   for (const w of r.rows) {
+    rules.set(w.id, w);
     if (w.e) {
       for (const part of w.e.split(',')) {
         const eq = part.indexOf('=');
@@ -105,7 +115,7 @@ export async function loadWindows(db: Executor, windows: Window[]): Promise<{
       }
     }
   }
-  return { readings, earlierValues, targets };
+  return { rules, readings, earlierValues, targets };
 }
 
 /** The reasons stored with these periods' targets (only a target change compares them). */

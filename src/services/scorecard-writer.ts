@@ -9,14 +9,14 @@ import { deriveReading, DEPENDENT_SPAN, type Derived, type MeasureRules } from '
 import type { TargetSpec } from '../domain/types.js';
 import { AppError, type FieldError } from '../errors.js';
 import { readingView, type StoredReading, type StoredTarget } from '../repositories/readings.js';
-import { loadWindows, lockAndReadMeasures, persistChanges, targetReasons, type LockedMeasure, type RevisionWrite, type TargetWrite, type Window } from '../repositories/write-store.js';
+import { loadWindows, lockMeasureRowByCode, lockMeasuresByCode, persistChanges, targetReasons, type LockedMeasure, type MeasureRuleColumns, type RevisionWrite, type TargetWrite, type Window } from '../repositories/write-store.js';
 import type { ReadingView } from '../schemas/readings.js';
 import { sameDecimal } from './decimal-input.js';
 import type { ReadingChange, TargetChange } from './reading-writes.js';
 
 type Trx = Transaction<DB>;
 
-export const rulesOf = (m: LockedMeasure): MeasureRules => ({
+export const rulesOf = (m: MeasureRuleColumns): MeasureRules => ({
   polarity: m.polarity,
   managementInfoOnly: m.management_info_only,
   frequency: m.frequency,
@@ -24,16 +24,14 @@ export const rulesOf = (m: LockedMeasure): MeasureRules => ({
   trendBasis: m.trend_basis,
 });
 
-/** Locks the named measures and returns them as they are under the lock (the fields the rules use), by code. */
+/** Locks the named measures; returns those that exist, by code. */
 export async function lockMeasures(trx: Trx, codes: string[]): Promise<Map<string, LockedMeasure>> {
-  const rows = await lockAndReadMeasures(trx, [...new Set(codes)], 'rules');
+  const rows = await lockMeasuresByCode(trx, [...new Set(codes)]);
   return new Map(rows.map((m) => [m.code, m]));
 }
 
-/** The same with every column, for a writer that replaces the measure itself. */
-export async function lockMeasureRow(trx: Trx, code: string): Promise<MeasureRow | undefined> {
-  return (await lockAndReadMeasures(trx, [code], 'all'))[0];
-}
+/** Locks one measure and reads its whole row under the lock, for a writer that replaces the measure. */
+export const lockMeasureRow = (trx: Trx, code: string): Promise<MeasureRow | undefined> => lockMeasureRowByCode(trx, code);
 
 /** One number per (measure, period): ids and period keys are positive int4 and keys < 100,000. */
 const rk = (measureId: number, key: number) => measureId * 100_000 + key;
@@ -94,7 +92,7 @@ export async function applyChanges(
   for (const m of changes.allPeriodsOf ?? []) widen(m.id, 0, 2_147_483_647 - DEPENDENT_SPAN);
   const windows: Window[] = [...span].map(([measureId, w]) => ({ measureId, lo: w.lo, hi: w.hi }));
 
-  const { readings: readingRows, earlierValues, targets: targetRows } = await loadWindows(trx, windows);
+  const { rules: measureRules, readings: readingRows, earlierValues, targets: targetRows } = await loadWindows(trx, windows);
   const readings = new Map<number, Map<number, StoredReading>>();
   const earlier = new Map<number, Map<number, string | null>>();
   const targets = new Map<number, Map<number, StoredTarget | null>>();
@@ -168,9 +166,8 @@ export async function applyChanges(
 
   // Re-derive every reading in the affected spans; keep those whose stored values differ.
   const toWrite: StoredReading[] = [];
-  const byId = new Map([...measures.values()].map((m) => [m.id, m]));
   for (const [id, w] of span) {
-    const rules = rulesOf(byId.get(id)!);
+    const rules = rulesOf(measureRules.get(id)!);
     const own = readings.get(id)!;
     const before = earlier.get(id)!;
     const tg = targets.get(id)!;
