@@ -74,11 +74,22 @@ export function targetView(spec: TargetSpec | null): ReadingView['target'] {
   return { rule: spec.rule };
 }
 
+// Period labels by key: a batch's readings share a handful of periods.
+const labels = new Map<number, string>();
+const periodLabel = (key: number): string => {
+  let l = labels.get(key);
+  if (l === undefined) {
+    l = formatPeriod(periodFromKey(key));
+    if (labels.size < 10_000) labels.set(key, l);
+  }
+  return l;
+};
+
 /** The one place a stored reading becomes the API's shape. */
 export function readingView(measureCode: string, r: StoredReading, target: TargetSpec | null): ReadingView {
   return {
     measure: measureCode,
-    period: formatPeriod(periodFromKey(r.key)),
+    period: periodLabel(r.key),
     value: n(r.value),
     numerator: n(r.numerator),
     denominator: n(r.denominator),
@@ -92,7 +103,7 @@ export function readingView(measureCode: string, r: StoredReading, target: Targe
     trend: r.trend as ReadingView['trend'],
     trendComparedWith:
       r.trendPeriodKey !== null && r.trendValue !== null
-        ? { period: formatPeriod(periodFromKey(r.trendPeriodKey)), value: Number(r.trendValue) }
+        ? { period: periodLabel(r.trendPeriodKey), value: Number(r.trendValue) }
         : null,
     commentary: r.commentary,
     revision: r.revision,

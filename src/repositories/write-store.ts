@@ -14,7 +14,9 @@ import type { Executor, StoredReading } from './readings.js';
  * 5,000-row batch takes at most that many locks. Unlike FOR UPDATE on the measure rows, an
  * advisory lock writes nothing: locking 1,000 measures cost ~8 ms of tuple locks and WAL.
  */
-const LOCK_NAMESPACE = 0x5c0e; // first key of the two-key advisory lock: "scorecard measures"
+// One-key (bigint) advisory locks, a key space apart from the two-key ones the idempotency
+// claims use: 0x5c0e << 32 ("scorecard measures") plus the block number.
+const LOCK_BASE = 0x5c0e * 2 ** 32;
 const LOCK_BLOCKS = 256;
 
 /** A measure as the lock knows it: ids and codes never change. */
@@ -30,7 +32,7 @@ export interface LockedMeasure { id: number; code: string }
 export async function lockMeasuresByCode(db: Executor, codes: string[]): Promise<LockedMeasure[]> {
   const r = await sql<LockedMeasure & { locks: number }>`
     with m as materialized (select id, code from measures where code = any(${codes}::text[])),
-    l as (select count(pg_advisory_xact_lock(${LOCK_NAMESPACE}::int, k))::int as locks
+    l as (select count(pg_advisory_xact_lock(${LOCK_BASE}::bigint + k))::int as locks
       from (select distinct (id / 64) % ${LOCK_BLOCKS}::int as k from m order by k) keys)
     select m.id, m.code, l.locks from m, l order by m.id`.execute(db);
   return r.rows.map(({ id, code }) => ({ id, code }));

@@ -94,3 +94,20 @@ t.test('rate and trend agree with the decimal.js rules on random readings', asyn
   }), { numRuns: 3000 });
   t.pass('5,000 value ratings, 5,000 band ratings and 3,000 trends agree');
 });
+
+t.test('decimalFromJson: the plain fast path gives what decimal.js gives', async (t) => {
+  const { decimalFromJson } = await import('../../src/services/decimal-input.js');
+  const slow = (n: number) => {
+    const d = new Decimal(String(n));
+    if (d.sd() > 15) return 'sd';
+    if (d.decimalPlaces() > 20) return 'dp';
+    return d.toFixed();
+  };
+  const shape = (r: string | { error: string }) => (typeof r === 'string' ? r : r.error.includes('significant') ? 'sd' : 'dp');
+  const num = fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer().map((i) => i / 100), fc.integer({ min: -1e6, max: 1e6 }).map((i) => i / 1000));
+  fc.assert(fc.property(num, (n) => {
+    if (shape(decimalFromJson(n)) !== slow(n)) throw new Error(`${n}: ${JSON.stringify(decimalFromJson(n))} vs ${slow(n)}`);
+  }), { numRuns: 20000 });
+  t.same([decimalFromJson(0.285), decimalFromJson(-0), decimalFromJson(1e21), decimalFromJson(123456789012345.6)],
+    ['0.285', '0', '1000000000000000000000', { error: 'has more than 15 significant digits' }]);
+});

@@ -5,7 +5,7 @@ import pg from 'pg';
 import type { InjectOptions } from 'fastify';
 import { generateKey, insertKey, revokeKey } from '../../src/repositories/api-keys.js';
 import { buildTestApp } from '../helpers/app.js';
-import { assertProblem, captureLogger, fingerprint, sleep, waitFor } from '../helpers/hostile.js';
+import { assertProblem, HOLD_WRITE_LOCK, captureLogger, fingerprint, sleep, waitFor } from '../helpers/hostile.js';
 
 const WRITES: InjectOptions[] = [
   { method: 'PUT', url: '/v1/measures/BBH-02/readings/2019-20-Q3', payload: { value: 40 } },
@@ -116,7 +116,8 @@ t.test('keys are never logged, whatever the outcome', async (t) => {
   await locker.connect();
   try {
     await locker.query('begin');
-    await locker.query("select * from measures where code = 'BBH-02' for update");
+    // Hold the measure's write lock (the advisory lock every writer takes, src/repositories/write-store.ts).
+    await locker.query(HOLD_WRITE_LOCK, ['BBH-02']);
     const busy = await ta.as('write', { method: 'PUT', url: '/v1/measures/BBH-02/readings/2019-20-Q4', payload: { value: 1 } });
     t.equal(busy.statusCode, 503, 'a lock timeout is a 503');
   } finally {

@@ -6,7 +6,7 @@ import { sql } from 'kysely';
 import type { InjectOptions } from 'fastify';
 import { buildTestApp } from '../helpers/app.js';
 import { KEPT_VERSIONS } from '../helpers/recompute.js';
-import { assertProblem, count, fingerprint, waitFor } from '../helpers/hostile.js';
+import { assertProblem, HOLD_WRITE_LOCK, count, fingerprint, waitFor } from '../helpers/hostile.js';
 
 const items = [
   { measure: 'BBH-02', period: '2019-20-Q3', value: 40, commentary: 'first' },
@@ -94,10 +94,10 @@ t.test('while the first is in flight, a retry is 409; afterwards a replay', asyn
   await locker.connect();
   t.teardown(() => locker.end());
   await locker.query('begin');
-  await locker.query("select id from measures where code = 'BBH-02' for update");
+  await locker.query(HOLD_WRITE_LOCK, ['BBH-02']);
 
   const firstP = ta.as('write', post('slow-1', { readings: items }));
-  // The first has claimed the key (its advisory lock) and now waits for the measure row.
+  // The first has claimed the key (its advisory lock) and now waits for the measure's write lock.
   await waitFor('the first request to hold the key', async () => {
     const { rows } = await locker.query("select 1 from pg_locks where locktype = 'advisory' and granted");
     return rows.length > 0;

@@ -4,14 +4,14 @@ import t from 'tap';
 import pg from 'pg';
 import { sql } from 'kysely';
 import { buildTestApp } from '../helpers/app.js';
-import { assertProblem, fingerprint, waitFor } from '../helpers/hostile.js';
+import { assertProblem, HOLD_WRITE_LOCK, fingerprint, waitFor } from '../helpers/hostile.js';
 
-/** Holds a row lock on a measure from another connection, as another client of the database might. */
+/** Holds a measure's write lock from another connection, as another writer of the database might. */
 async function holdMeasureLock(url: string, code = 'BBH-02') {
   const c = new pg.Client({ connectionString: url });
   await c.connect();
   await c.query('begin');
-  await c.query('select id from measures where code = $1 for update', [code]);
+  await c.query(HOLD_WRITE_LOCK, [code]);
   return {
     /** Resolves once some other session waits for a lock. */
     waiter: () => waitFor('a session waiting for the lock', async () =>
