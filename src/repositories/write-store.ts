@@ -71,23 +71,25 @@ export async function loadWindows(db: Executor, windows: Window[]): Promise<{
   targets: { measureId: number; key: number; spec: TargetSpec; revision: number }[];
 }> {
   if (!windows.length) return { rules: new Map(), readings: [], earlierValues: [], targets: [] };
-  // Values and targets, the bulk of it, as compact `key=value` and `key|kind|value|min|max|rule|revision`
-  // lists: PostgreSQL builds those several times faster than JSON, and none of their fields can
-  // hold a separator (numerics, a period key, enum-like kind and rule). Full readings (only
-  // where a written period already has one, or a later period compares with it) as JSON.
+  // One range scan of a measure's readings from a year before the window to its end: values
+  // before the window and targets, the bulk of it, as compact `key=value` and
+  // `key|kind|value|min|max|rule|revision` lists (PostgreSQL builds those several times faster
+  // than JSON, and none of their fields can hold a separator: numerics, a period key, enum-like
+  // kind and rule); full readings inside the window (only where a written period already has
+  // one, or a later period compares with it) as JSON.
   const r = await sql<MeasureRuleColumns & { id: number; e: string | null; r: ReadingTuple[] | null; t: string | null }>`
-    select w.id, m.polarity, m.management_info_only, m.frequency, m.reporting_quarter, m.trend_basis,
-      (select string_agg(e.period_key || '=' || coalesce(e.value::text, ''), ',') from readings e
-        where e.measure_id = w.id and e.period_key between w.lo - ${DEPENDENT_SPAN}::int and w.lo - 1) as e,
-      (select json_agg(json_build_array(r.period_key, r.value::text, r.numerator::text, r.denominator::text, r.status,
-          r.commentary, r.override_rag, r.override_reason, r.computed_rag, r.rag, r.rag_reason, r.variance::text, r.trend,
-          r.trend_period_key, r.trend_value::text, r.revision, r.source, r.updated_at))
-        from readings r where r.measure_id = w.id and r.period_key between w.lo and w.hi) as r,
+    select w.id, m.polarity, m.management_info_only, m.frequency, m.reporting_quarter, m.trend_basis, rr.e, rr.r,
       (select string_agg(t.period_key || '|' || t.kind || '|' || coalesce(t.value::text, '') || '|' || coalesce(t.min::text, '') || '|' ||
           coalesce(t.max::text, '') || '|' || coalesce(t.rule, '') || '|' || t.revision, ',')
         from targets t where t.measure_id = w.id and t.period_key between w.lo and w.hi) as t
     from unnest(${windows.map((w) => w.measureId)}::int[], ${windows.map((w) => w.lo)}::int[], ${windows.map((w) => w.hi)}::int[]) as w(id, lo, hi)
-    join measures m on m.id = w.id`
+    join measures m on m.id = w.id
+    cross join lateral (
+      select string_agg(r.period_key || '=' || coalesce(r.value::text, ''), ',') filter (where r.period_key < w.lo) as e,
+        json_agg(json_build_array(r.period_key, r.value::text, r.numerator::text, r.denominator::text, r.status,
+          r.commentary, r.override_rag, r.override_reason, r.computed_rag, r.rag, r.rag_reason, r.variance::text, r.trend,
+          r.trend_period_key, r.trend_value::text, r.revision, r.source, r.updated_at)) filter (where r.period_key >= w.lo) as r
+      from readings r where r.measure_id = w.id and r.period_key between w.lo - ${DEPENDENT_SPAN}::int and w.hi) rr`
     .execute(db);
   const rules = new Map<number, MeasureRuleColumns>();
   const readings: StoredReading[] = [];
