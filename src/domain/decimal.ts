@@ -27,8 +27,21 @@ const pow10 = (n: number): bigint => {
 
 export const ZERO: Dec = { m: 0n, s: 0 };
 
+// Parsed literals, by text: a write rates each value, compares it for the trend, and compares
+// the next period with it again; targets repeat. Cleared when full, so it stays small.
+const parsed = new Map<string, Dec>();
+
 /** Parses a decimal literal exactly; RangeError for anything else or more than MAX_SPAN digit positions. */
 export function toDecimal(str: string, what: string): Dec {
+  const hit = parsed.get(str);
+  if (hit !== undefined) return hit;
+  const d = parseDecimal(str, what);
+  if (parsed.size >= 50_000) parsed.clear();
+  parsed.set(str, d);
+  return d;
+}
+
+function parseDecimal(str: string, what: string): Dec {
   const match = typeof str === 'string' ? LITERAL.exec(str) : null;
   if (!match || (match[2] === '' && (match[3] ?? '') === '')) {
     throw new RangeError(`${what} is not a decimal number: ${JSON.stringify(str)}`);

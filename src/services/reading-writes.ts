@@ -58,26 +58,44 @@ export function periodKeyOf(period: string, field: string, errors: FieldError[])
   return periodKey(p);
 }
 
+// Field pointers are built only for an error: a 1,000-item batch has 1,000 items to read, not 4,000 strings to make.
+function decimalAt(v: number | null | undefined, base: string, f: string, errors: FieldError[]): string | null {
+  if (v === undefined || v === null) return null;
+  const d = decimalFromJson(v);
+  if (typeof d === 'string') return d;
+  errors.push({ field: `${base}/${f}`, message: d.error });
+  return '0';
+}
+
+// Period keys by label: a batch's items share a handful of periods.
+const keys = new Map<string, number>();
+function periodKeyAt(period: string, base: string, errors: FieldError[]): number {
+  const k = keys.get(period);
+  if (k !== undefined) return k;
+  const key = periodKeyOf(period, `${base}/period`, errors);
+  if (key >= 0 && keys.size < 10_000) keys.set(period, key);
+  return key;
+}
+
 /** `base` is the JSON pointer of the item, e.g. `/body/readings/3` or `/body`. */
 export function toReadingChange(item: BatchItem, index: number, base: string, errors: FieldError[]): ReadingChange {
-  const has = (v: unknown) => v !== undefined;
-  if (has(item.value) === has(item.status)) {
+  const hasValue = item.value !== undefined;
+  if (hasValue === (item.status !== undefined)) {
     errors.push({ field: base, message: 'send exactly one of value or status' });
   }
-  if (!has(item.value) && (item.numerator != null || item.denominator != null)) {
+  if (!hasValue && (item.numerator != null || item.denominator != null)) {
     errors.push({ field: `${base}/numerator`, message: 'numerator and denominator go with a value' });
   }
   if (item.ragOverride && item.ragOverride.reason.trim() === '') {
     errors.push({ field: `${base}/ragOverride/reason`, message: 'must not be blank' });
   }
-  const dec = (v: number | null | undefined, f: string) => (v === undefined || v === null ? null : decimalField(v, `${base}/${f}`, errors));
   return {
     index,
     measure: item.measure,
-    key: periodKeyOf(item.period, `${base}/period`, errors),
-    value: dec(item.value, 'value'),
-    numerator: dec(item.numerator, 'numerator'),
-    denominator: dec(item.denominator, 'denominator'),
+    key: periodKeyAt(item.period, base, errors),
+    value: decimalAt(item.value, base, 'value', errors),
+    numerator: decimalAt(item.numerator, base, 'numerator', errors),
+    denominator: decimalAt(item.denominator, base, 'denominator', errors),
     status: item.status ?? null,
     commentary: item.commentary,
     override: item.ragOverride,

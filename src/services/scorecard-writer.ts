@@ -8,8 +8,8 @@ import type { DB, MeasureRow } from '../db/types.js';
 import { deriveReading, DEPENDENT_SPAN, type Derived, type MeasureRules } from '../domain/derive.js';
 import type { TargetSpec } from '../domain/types.js';
 import { AppError, type FieldError } from '../errors.js';
-import { readingView, type StoredReading, type StoredTarget } from '../repositories/readings.js';
-import { loadWindows, lockMeasureRowByCode, lockMeasuresByCode, persistChanges, targetReasons, type LockedMeasure, type MeasureRuleColumns, type RevisionWrite, type TargetWrite, type Window } from '../repositories/write-store.js';
+import { readingView, type StoredReading } from '../repositories/readings.js';
+import { loadWindows, lockMeasureRowByCode, lockMeasuresByCode, persistChanges, targetReasons, type LockedMeasure, type MeasureContext, type MeasureRuleColumns, type RevisionWrite, type TargetWrite, type Window } from '../repositories/write-store.js';
 import type { ReadingView } from '../schemas/readings.js';
 import { sameDecimal } from './decimal-input.js';
 import type { ReadingChange, TargetChange } from './reading-writes.js';
@@ -92,27 +92,22 @@ export async function applyChanges(
   for (const m of changes.allPeriodsOf ?? []) widen(m.id, 0, 2_147_483_647 - DEPENDENT_SPAN);
   const windows: Window[] = [...span].map(([measureId, w]) => ({ measureId, lo: w.lo, hi: w.hi }));
 
-  const { rules: measureRules, readings: readingRows, earlierValues, targets: targetRows } = await loadWindows(trx, windows);
-  const readings = new Map<number, Map<number, StoredReading>>();
-  const earlier = new Map<number, Map<number, string | null>>();
-  const targets = new Map<number, Map<number, StoredTarget | null>>();
-  for (const id of span.keys()) { readings.set(id, new Map()); earlier.set(id, new Map()); targets.set(id, new Map()); }
-  for (const r of readingRows) readings.get(r.measureId)!.set(r.key, r);
-  for (const v of earlierValues) earlier.get(v.measureId)!.set(v.key, v.value);
-  for (const t of targetRows) targets.get(t.measureId)!.set(t.key, { spec: t.spec, revision: t.revision, reason: null });
+  const context = await loadWindows(trx, windows);
+  const ctxOf = (id: number) => context.get(id)!;
   for (const t of await targetReasons(trx, targetChanges.map((c) => ({ measureId: measures.get(c.measure)!.id, key: c.key })))) {
-    const cur = targets.get(t.measureId)!.get(t.key);
+    const cur = ctxOf(t.measureId).targets.get(t.key);
     if (cur) cur.reason = t.reason;
   }
-  const original = new Map(readingRows.map((r) => [rk(r.measureId, r.key), r]));
-  const originalTarget = new Map(targetRows.map((t) => [rk(t.measureId, t.key), t.spec]));
+  const original = new Map<number, StoredReading>();
+  for (const [id, ctx] of context) for (const r of ctx.readings.values()) original.set(rk(id, r.key), r);
   const codeOf = new Map([...measures.values()].map((m) => [m.id, m.code]));
   // A stored version is kept in history, as it was written, before its row or its target first changes.
   const history = new Map<number, RevisionWrite>();
   const keepHistory = (id: number, key: number) => {
     const r = original.get(rk(id, key));
     if (!r || history.has(rk(id, key))) return;
-    const snapshot = readingView(codeOf.get(id)!, r, originalTarget.get(rk(id, key)) ?? null);
+    // A period's target is replaced only after its reading's history is kept, so this is the target it was written with.
+    const snapshot = readingView(codeOf.get(id)!, r, ctxOf(id).targets.get(key)?.spec ?? null);
     history.set(rk(id, key), { measureId: id, key, revision: r.revision, snapshot, source: r.source, at: r.updatedAt });
   };
 
@@ -121,20 +116,20 @@ export async function applyChanges(
   const targetDeletes: { measureId: number; key: number }[] = [];
   const targetRevisions: RevisionWrite[] = [];
   const changedIndexes = new Set<number>();
-  const revisionBase = await targetRevisionBase(trx, measures, targetChanges, targets);
+  const revisionBase = await targetRevisionBase(trx, measures, targetChanges, context);
   for (const c of targetChanges) {
     const m = measures.get(c.measure)!;
-    const cur = targets.get(m.id)!.get(c.key) ?? null;
+    const cur = ctxOf(m.id).targets.get(c.key) ?? null;
     if (sameTarget(cur?.spec ?? null, c.spec) && (c.spec === null || c.reason === undefined || (cur?.reason ?? null) === c.reason)) continue;
     const reason = c.reason ?? null;
     const revision = Math.max(cur?.revision ?? 0, revisionBase.get(rk(m.id, c.key)) ?? 0) + 1;
     changedIndexes.add(c.index);
     keepHistory(m.id, c.key);
     if (c.spec) {
-      targets.get(m.id)!.set(c.key, { spec: c.spec, reason, revision });
+      ctxOf(m.id).targets.set(c.key, { spec: c.spec, reason, revision });
       targetUpserts.push({ measureId: m.id, key: c.key, spec: c.spec, reason, revision, source: opts.source, at: now });
     } else {
-      targets.get(m.id)!.set(c.key, null);
+      ctxOf(m.id).targets.set(c.key, null);
       targetDeletes.push({ measureId: m.id, key: c.key });
     }
     targetRevisions.push({ measureId: m.id, key: c.key, revision, snapshot: { target: c.spec, reason }, source: opts.source, at: now });
@@ -144,7 +139,7 @@ export async function applyChanges(
   const inputChanged = new Set<number>();
   for (const c of readingChanges) {
     const m = measures.get(c.measure)!;
-    const own = readings.get(m.id)!;
+    const own = ctxOf(m.id).readings;
     const cur = own.get(c.key);
     const next: StoredReading = {
       measureId: m.id, key: c.key, value: c.value, numerator: c.numerator, denominator: c.denominator, status: c.status,
@@ -167,10 +162,11 @@ export async function applyChanges(
   // Re-derive every reading in the affected spans; keep those whose stored values differ.
   const toWrite: StoredReading[] = [];
   for (const [id, w] of span) {
-    const rules = rulesOf(measureRules.get(id)!);
-    const own = readings.get(id)!;
-    const before = earlier.get(id)!;
-    const tg = targets.get(id)!;
+    const ctx = ctxOf(id);
+    const rules = rulesOf(ctx.rules);
+    const own = ctx.readings;
+    const before = ctx.earlier;
+    const tg = ctx.targets;
     const lookup = {
       target: (k: number) => tg.get(k)?.spec ?? null,
       value: (k: number) => (k < w.lo ? before.get(k) : own.get(k)?.value) ?? null,
@@ -199,8 +195,8 @@ export async function applyChanges(
     await persistChanges(trx, { targets: targetUpserts, targetDeletes, targetRevisions, readings: toWrite, readingHistory: [...history.values()], at: now });
   }
 
-  const viewOf = (r: StoredReading) => readingView(codeOf.get(r.measureId)!, r, targets.get(r.measureId)!.get(r.key)?.spec ?? null);
-  const views = readingChanges.map((c) => viewOf(readings.get(measures.get(c.measure)!.id)!.get(c.key)!));
+  const viewOf = (r: StoredReading) => readingView(codeOf.get(r.measureId)!, r, ctxOf(r.measureId).targets.get(r.key)?.spec ?? null);
+  const views = readingChanges.map((c) => viewOf(ctxOf(measures.get(c.measure)!.id).readings.get(c.key)!));
   let rederived = 0;
   for (const r of toWrite) if (!inputChanged.has(rk(r.measureId, r.key)) && original.has(rk(r.measureId, r.key))) rederived++;
   return {
@@ -214,11 +210,11 @@ export async function applyChanges(
 
 /** A target added back after removal continues its revision numbering from its history. */
 async function targetRevisionBase(
-  trx: Trx, measures: Map<string, LockedMeasure>, changes: TargetChange[], current: Map<number, Map<number, StoredTarget | null>>,
+  trx: Trx, measures: Map<string, LockedMeasure>, changes: TargetChange[], current: Map<number, MeasureContext>,
 ): Promise<Map<number, number>> {
   const missing = changes
     .map((c) => ({ id: measures.get(c.measure)!.id, key: c.key }))
-    .filter((c) => !current.get(c.id)!.get(c.key));
+    .filter((c) => !current.get(c.id)!.targets.get(c.key));
   if (!missing.length) return new Map();
   const rows = await sql<{ measure_id: number; period_key: number; max: number }>`
     select r.measure_id, r.period_key, max(r.revision)::int as max from target_revisions r
