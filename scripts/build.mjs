@@ -1,4 +1,4 @@
-// `npm run build`: transpiles the TypeScript that runs in production (src/, migrations/) and
+// `npm run build [-- --no-bench]`: transpiles the TypeScript that runs in production (src/, migrations/) and
 // the bench's service child (bench/service.ts) to dist/, one .js per .ts, same layout, so
 // paths relative to a module (migrations, seeds) resolve as they do under tsx. esbuild strips
 // types only (~0.3 s); `npm run typecheck` is what checks them. dist/ is emptied first: a
@@ -12,7 +12,8 @@ const started = performance.now();
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
 const result = await build({
   absWorkingDir: root,
-  entryPoints: ['src/**/*.ts', 'migrations/*.ts', 'bench/service.ts'],
+  // The image builds without bench/ (.dockerignore): --no-bench.
+  entryPoints: ['src/**/*.ts', 'migrations/*.ts', ...(process.argv.includes('--no-bench') ? [] : ['bench/service.ts'])],
   outbase: '.',
   outdir: 'dist',
   bundle: false,
