@@ -10,7 +10,7 @@
 // PostgreSQL: DATABASE_URL's server when set (databases scorecard_bench_* are created and
 // dropped on it), else an embedded one in a temporary directory.
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +26,17 @@ import { renderMarkdown, type BenchResults } from './lib/report.js';
 import { loadWriteSet, makeBatches, serviceRun, sqlRun, type WritePair, type WriteRun, type WriteSet } from './lib/write.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
+// The service is measured as shipped: compiled by `npm run build` (src/ and bench/service.ts to
+// dist/), run by plain node. Built here, so a run never measures a stale dist/.
+const SERVICE_JS = join(ROOT, 'dist/bench/service.js');
+// ...with the node flags `npm start` gives it (package.json's start script), so heap limits
+// measured here are the ones shipped.
+const START_FLAGS = startFlags(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.start);
+function startFlags(script: string): string[] {
+  const m = /\bnode((?:\s+--\S+)*)\s+dist\/src\/server\.js/.exec(script);
+  if (!m) throw new Error(`package.json start script not understood: ${script}`);
+  return m[1].trim().split(/\s+/).filter(Boolean);
+}
 const args = new Set(process.argv.slice(2));
 const flag = (name: string) => args.has(`--${name}`);
 const QUICK = flag('quick');
@@ -107,7 +118,7 @@ interface Service { base: string; bare: string; child: Child }
 async function startService(url: string, nodeFlags: string[] = [], extraEnv: Record<string, string> = {}): Promise<Service> {
   const port = await freePort();
   const barePort = await freePort();
-  const child = await startChild(join(ROOT, 'bench/service.ts'), { ...SERVICE_ENV(url, port, barePort), ...extraEnv }, { rss, nodeFlags, cwd: ROOT });
+  const child = await startChild(SERVICE_JS, { ...SERVICE_ENV(url, port, barePort), ...extraEnv }, { rss, nodeFlags: [...START_FLAGS, ...nodeFlags], cwd: ROOT });
   children.add(child);
   return { base: `http://127.0.0.1:${port}`, bare: `http://127.0.0.1:${barePort}`, child };
 }
@@ -356,7 +367,7 @@ async function scalePoint(label: string, url: string, spec: ScaleSpec, svc: Serv
 
 /** Restarts the service under `node --cpu-prof`, runs `work`, stops it and summarises the profile. */
 async function profiled(label: string, url: string, work: (svc: Service) => Promise<void>): Promise<void> {
-  // One directory per profile: node writes a file per thread (the tsx loader has its own);
+  // One directory per profile: node writes a file per thread (if any worker runs);
   // the main thread's is the largest.
   const dir = join(ROOT, `bench/results/profiles/${label.replace(/\W+/g, '-')}-${startedAt}`);
   await mkdir(dir, { recursive: true });
@@ -372,7 +383,8 @@ async function profiled(label: string, url: string, work: (svc: Service) => Prom
 
 async function main() {
   await mkdir(join(ROOT, 'bench/results'), { recursive: true });
-  say(`mode: ${results.mode}; phases: ${only.join(', ')}; national: ${WITH_NATIONAL}`);
+  execFileSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { cwd: ROOT, stdio: 'inherit' });
+  say(`mode: ${results.mode}; phases: ${only.join(", ")}; national: ${WITH_NATIONAL}; service: node ${[...START_FLAGS, "dist/bench/service.js"].join(" ")}`);
   server = await startServer(log);
   results.machine.postgres = server.version;
   results.machine.postgresSettings = server.settings;

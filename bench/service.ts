@@ -6,7 +6,7 @@
 //   GET /rollup-sql/:period            the council-wide rollup's counting query, as plain SQL
 //   GET /rollup-sql/:priority/:period  the same for one priority
 // Stops on SIGTERM/SIGINT (so `node --cpu-prof` writes its profile).
-import { writeFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import Fastify from 'fastify';
 import pg from 'pg';
 import { pino } from 'pino';
@@ -36,6 +36,12 @@ if (process.env.BENCH_TRACE) {
     }
     return out;
   } as typeof pg.Client.prototype.query;
+}
+
+// BENCH_MEMLOG=file: process.memoryUsage() every 200 ms as JSON lines (what RSS is made of).
+if (process.env.BENCH_MEMLOG) {
+  const file = process.env.BENCH_MEMLOG;
+  setInterval(() => appendFileSync(file, JSON.stringify({ t: Date.now(), ...process.memoryUsage() }) + '\n'), 200).unref();
 }
 
 const config = loadConfig();

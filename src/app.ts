@@ -16,6 +16,7 @@ import healthRoutes from './routes/health.js';
 import v1Routes from './routes/v1/index.js';
 import { loggerOptions } from './logger.js';
 import { parseRollupRule, DEFAULT_ROLLUP_RULE, type RollupRule } from './domain/rollup.js';
+import { WriteGate } from './services/write-gate.js';
 
 export const API_VERSION = '1.0.0';
 const MAX_PARAM_LENGTH = 200;
@@ -37,6 +38,10 @@ export interface AppContext {
   config: Config;
   rollupRule: RollupRule;
   changes?: ChangeFeed;
+  /** Bounds concurrent batch write transactions in this instance (WRITE_CONCURRENCY). */
+  writeGate: WriteGate;
+  /** Response cache size in bytes (RESPONSE_CACHE_MB). */
+  responseCacheBytes: number;
 }
 
 /** The app factory: everything is passed in, nothing is a module-level singleton. */
@@ -86,7 +91,8 @@ export async function buildApp({ config, db, logger, changes }: AppDeps): Promis
   registerAuth(app, db, config.READ_ACCESS);
   await registerOpenApi(app, API_VERSION);
 
-  const ctx: AppContext = { db, config, rollupRule, changes };
+  const writeGate = new WriteGate({ concurrency: config.WRITE_CONCURRENCY, maxQueue: config.WRITE_QUEUE_MAX });
+  const ctx: AppContext = { db, config, rollupRule, changes, writeGate, responseCacheBytes: config.RESPONSE_CACHE_MB * 1024 * 1024 };
   await app.register(healthRoutes, { db });
   await app.register(v1Routes, { prefix: '/v1', ctx });
   return app;

@@ -30,6 +30,9 @@ export const ConfigSchema = Type.Object({
   DB_STATEMENT_TIMEOUT_MS: Type.Integer({ minimum: 0, default: 30000 }),
   DB_LOCK_TIMEOUT_MS: Type.Integer({ minimum: 0, default: 10000 }),
   REQUEST_TIMEOUT_MS: Type.Integer({ minimum: 0, default: 60000 }),
+  WRITE_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 64, default: 2, description: 'Batch write transactions run at once per instance' }),
+  WRITE_QUEUE_MAX: Type.Integer({ minimum: 0, maximum: 10000, default: 16, description: 'Batch writes waiting for a slot; one more is a 503' }),
+  RESPONSE_CACHE_MB: Type.Integer({ minimum: 1, maximum: 4096, default: 32, description: 'Response cache size, MB of bodies' }),
   ROLLUP_RULE: Type.Optional(Type.String({ description: 'JSON rollup rule overriding the DOMAIN.md default' })),
 });
 

@@ -39,14 +39,15 @@ export interface Child {
 }
 
 /**
- * Starts `node [flags] --import tsx file` and waits for its { ready } message. `rss`, when
- * given, records the child's RSS under the current phase.
+ * Starts `node [flags] file` (with `--import tsx` when file is TypeScript: the peer; the
+ * service runs compiled, as shipped) and waits for its { ready } message. `rss`, when given,
+ * records the child's RSS under the current phase.
  */
 export async function startChild(file: string, env: Record<string, string>, opts: { rss?: RssLog; nodeFlags?: string[]; cwd?: string; timeoutMs?: number } = {}): Promise<Child> {
   const proc = fork(file, [], {
     cwd: opts.cwd ?? process.cwd(),
     env: { ...process.env, ...env },
-    execArgv: [...(opts.nodeFlags ?? []), '--import', 'tsx'],
+    execArgv: [...(opts.nodeFlags ?? []), ...(/\.[mc]?ts$/.test(file) ? ['--import', 'tsx'] : [])],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const child: Child = {

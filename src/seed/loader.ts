@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Database } from '../db/database.js';
 import { inTransaction } from '../db/transaction.js';
+import { PROJECT_ROOT } from '../project-root.js';
 import { AppError, type FieldError } from '../errors.js';
 import { upsertPriority } from '../repositories/priorities.js';
 import type { MeasureBody } from '../schemas/measures.js';
@@ -13,7 +14,7 @@ import { toReadingChange } from '../services/reading-writes.js';
 import { applyChanges, lockMeasures } from '../services/scorecard-writer.js';
 import { seedActions } from './actions.js';
 
-export const SEEDS_DIR = fileURLToPath(new URL('../../seeds/', import.meta.url));
+export const SEEDS_DIR = join(PROJECT_ROOT, 'seeds/');
 export const SEED_SOURCE = 'seed:report-2019-20-q2';
 
 export interface SeedFiles {

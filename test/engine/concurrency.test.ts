@@ -33,7 +33,8 @@ t.test('24 clients writing one reading over two service instances: one reading, 
 });
 
 t.test('overlapping batches in opposite orders neither deadlock into a 5xx nor split', async (t) => {
-  const ta = await buildTestApp(t);
+  // All 16 transactions at once (the write gate would otherwise run two at a time).
+  const ta = await buildTestApp(t, { env: { WRITE_CONCURRENCY: '16' } });
   const codes = Array.from({ length: 20 }, (_, i) => `C${i}`);
   for (const c of codes) await defineMeasure(ta, c);
   const auth = { authorization: `Bearer ${ta.keys.write}` };

@@ -16,7 +16,7 @@ export interface RouteOptions { ctx: AppContext }
 /** Version 1 of the API. A v2 would add a sibling folder and reuse the schemas. */
 export default async function v1(app: FastifyInstance, { ctx }: RouteOptions) {
   registerCaching(app, ctx.config.READ_ACCESS);
-  registerResponseCache(app, ctx.changes);
+  registerResponseCache(app, ctx.changes, ctx.responseCacheBytes);
   for (const plugin of [priorities, measures, targets, readings, readingsBatch, readingsExport, actions, rollups]) {
     await app.register(plugin, { ctx });
   }

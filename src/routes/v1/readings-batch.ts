@@ -8,9 +8,10 @@ import { problemResponses } from '../../schemas/common.js';
 import { BatchBody, BatchResult } from '../../schemas/readings.js';
 import { toReadingChange } from '../../services/reading-writes.js';
 import { applyChanges, lockMeasures, unknownMeasures, unprocessable } from '../../services/scorecard-writer.js';
+import { abortWhenClosed } from '../../services/write-gate.js';
 import type { RouteOptions } from './index.js';
 
-const batch: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { ctx: { db } }) => {
+const batch: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { ctx: { db, writeGate } }) => {
   app.post('/readings/batch', {
     config: { scope: 'write' },
     schema: {
@@ -23,7 +24,7 @@ const batch: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { ctx: { db }
       security: [{ bearerAuth: [] }],
       headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Client-chosen key that makes a retry safe', examples: ['q2-2019-20-housing-1'] })) }),
       body: BatchBody,
-      response: { 200: BatchResult, ...problemResponses(400, 401, 403, 409, 413, 415, 422) },
+      response: { 200: BatchResult, ...problemResponses(400, 401, 403, 409, 413, 415, 422, 503) },
     },
   }, async (req, reply) => {
     const { readings, dryRun = false } = req.body;
@@ -40,7 +41,7 @@ const batch: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { ctx: { db }
 
     const idemKey = req.headers['idempotency-key'];
     const hash = idemKey ? requestHash(req.body) : '';
-    const out = await inTransaction(db, async (trx) => {
+    const out = await writeGate.run(() => inTransaction(db, async (trx) => {
       if (idemKey && req.apiKey) {
         const stored = await claimIdempotencyKey(trx, req.apiKey.id, idemKey, hash);
         if (stored) return { replay: true as const, ...stored };
@@ -52,7 +53,7 @@ const batch: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { ctx: { db }
       const body = { dryRun, written: res.written, unchanged: res.unchanged, rederived: res.rederived, readings: res.views };
       if (idemKey && req.apiKey && !dryRun) await storeIdempotentResponse(trx, req.apiKey.id, idemKey, hash, 200, body);
       return { replay: false as const, status: 200, body };
-    });
+    }), abortWhenClosed(reply.raw));
     if (out.replay) reply.header('idempotent-replayed', 'true');
     return out.body as never;
   });
