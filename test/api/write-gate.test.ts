@@ -4,7 +4,7 @@
 import t from 'tap';
 import pg from 'pg';
 import { buildTestApp } from '../helpers/app.js';
-import { assertProblem, waitFor } from '../helpers/hostile.js';
+import { assertProblem, HOLD_WRITE_LOCK, waitFor } from '../helpers/hostile.js';
 
 const batch = (period: string) => ({
   method: 'POST' as const, url: '/v1/readings/batch',
@@ -17,11 +17,11 @@ t.test('beyond WRITE_CONCURRENCY batches wait; beyond WRITE_QUEUE_MAX they are r
   await locker.connect();
   t.teardown(() => locker.end());
   await locker.query('begin');
-  await locker.query("select id from measures where code = 'BBH-02' for update");
+  await locker.query(HOLD_WRITE_LOCK, ['BBH-02']);
 
   const first = ta.as('write', batch('2019-20-Q3'));
   // The first holds the only slot, blocked on the measure row the locker holds.
-  await waitFor('the first batch to wait for the row lock', async () => {
+  await waitFor('the first batch to wait for the measure write lock', async () => {
     const { rows } = await locker.query("select 1 from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()");
     return rows.length > 0;
   }, 5000);
@@ -45,9 +45,9 @@ t.test('reads are not gated', async (t) => {
   await locker.connect();
   t.teardown(() => locker.end());
   await locker.query('begin');
-  await locker.query("select id from measures where code = 'BBH-02' for update");
+  await locker.query(HOLD_WRITE_LOCK, ['BBH-02']);
   const first = ta.as('write', batch('2019-20-Q3'));
-  await waitFor('the first batch to wait for the row lock', async () => {
+  await waitFor('the first batch to wait for the measure write lock', async () => {
     const { rows } = await locker.query("select 1 from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()");
     return rows.length > 0;
   }, 5000);
