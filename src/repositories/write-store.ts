@@ -8,34 +8,58 @@ import type { Rag, ReadingStatus, TargetSpec } from '../domain/types.js';
 import type { Executor, StoredReading, StoredTarget } from './readings.js';
 
 /**
- * Writers serialise per measure on transaction-scoped advisory locks, one per block of 64
- * consecutive measure ids (a council's measures are created together, so its batches lock a
- * few blocks and other councils' batches do not wait), folded into LOCK_BLOCKS keys so a
- * 5,000-row batch takes at most that many locks. Unlike FOR UPDATE on the measure rows, an
- * advisory lock writes nothing: locking 1,000 measures cost ~8 ms of tuple locks and WAL.
+ * Writers serialise on transaction-scoped advisory locks, one per priority (a council's
+ * measures): a council's own batches queue behind each other, other councils' never wait,
+ * and a batch takes as many locks as it has priorities, not measures (a lock per measure
+ * could exhaust PostgreSQL's shared lock table with two 5,000-row batches). Unlike FOR UPDATE
+ * on 1,000 measure rows, which wrote a tuple lock and a WAL record each (~8 ms a batch), an
+ * advisory lock writes nothing. The migration 2026_12_01_0900 takes the same locks for
+ * writers that bypass the service, and before a measure is deleted.
  */
 // One-key (bigint) advisory locks, a key space apart from the two-key ones the idempotency
-// claims use: 0x5c0e << 32 ("scorecard measures") plus the block number.
+// claims use: (0x5c0e << 32) + the priority id folded into LOCK_KEYS keys.
 const LOCK_BASE = 0x5c0e * 2 ** 32;
-const LOCK_BLOCKS = 256;
+const LOCK_KEYS = 4096;
+export const lockKeyOf = (priorityId: number) => priorityId % LOCK_KEYS;
 
-/** A measure as the lock knows it: ids and codes never change. */
-export interface LockedMeasure { id: number; code: string }
+/** A measure as the lock knows it: its id and code never change; `lockKey`: the key locked for it. */
+export interface LockedMeasure { id: number; code: string; lockKey: number }
 
 /**
- * Locks the measures with these codes, in key order, so writers cannot deadlock with each
- * other, and returns which exist. One statement: it reads only ids and codes, which never
- * change, so its snapshot being older than the lock does not matter; everything the rules
- * read of a measure is read by the next statement (loadWindows), under the lock. A code
- * created after this statement is reported as unknown, never written without its lock.
+ * Locks the priorities of the measures with these codes, in key order, so writers cannot
+ * deadlock with each other, and returns the measures that exist. One statement, so it reads
+ * the priorities from a snapshot older than the lock: the next statement (loadWindows) reads
+ * each measure again under the lock, and a measure moved to another priority meanwhile makes
+ * the write retry (checkLockedPriorities). A code created after this statement is reported
+ * as unknown, never written without its lock.
  */
 export async function lockMeasuresByCode(db: Executor, codes: string[]): Promise<LockedMeasure[]> {
   const r = await sql<LockedMeasure & { locks: number }>`
-    with m as materialized (select id, code from measures where code = any(${codes}::text[])),
+    with m as materialized (select id, code, priority_id % ${LOCK_KEYS}::int as "lockKey" from measures where code = any(${codes}::text[])),
     l as (select count(pg_advisory_xact_lock(${LOCK_BASE}::bigint + k))::int as locks
-      from (select distinct (id / 64) % ${LOCK_BLOCKS}::int as k from m order by k) keys)
-    select m.id, m.code, l.locks from m, l order by m.id`.execute(db);
-  return r.rows.map(({ id, code }) => ({ id, code }));
+      from (select distinct "lockKey" as k from m order by k) keys)
+    select m.id, m.code, m."lockKey", l.locks from m, l order by m.id`.execute(db);
+  return r.rows.map(({ id, code, lockKey }) => ({ id, code, lockKey }));
+}
+
+/** Takes the lock of one more priority (a measure moving there), out of key order: a deadlock is detected and retried. */
+export async function lockPriority(db: Executor, priorityId: number): Promise<void> {
+  await sql`select pg_advisory_xact_lock(${LOCK_BASE}::bigint + ${lockKeyOf(priorityId)}::int)`.execute(db);
+}
+
+/**
+ * Measures whose priority, read under the lock, is not one this transaction holds the lock
+ * of: moved by a writer that committed between the lock statement's snapshot and the lock.
+ * Empty in the common case, with no round trip.
+ */
+export async function unlockedPriorities(db: Executor, locked: Map<number, number>, priorities: Map<number, number>): Promise<number[]> {
+  const odd = [...priorities].filter(([id, p]) => locked.get(id) !== lockKeyOf(p));
+  if (!odd.length) return [];
+  // A one-key advisory lock shows in pg_locks as classid = its high 32 bits, objid = its low ones.
+  const held = await sql<{ k: string }>`select objid::bigint::text as k from pg_locks
+    where locktype = 'advisory' and pid = pg_backend_pid() and objsubid = 1 and classid = ${LOCK_BASE / 2 ** 32}::int::oid`.execute(db);
+  const keys = new Set(held.rows.map((h) => Number(h.k)));
+  return odd.filter(([, p]) => !keys.has(lockKeyOf(p))).map(([id]) => id);
 }
 
 /** The same for one measure with its whole row (read after the lock), for a writer that replaces the measure. */
@@ -47,6 +71,9 @@ export async function lockMeasureRowByCode(db: Executor, code: string): Promise<
 
 /** What the rules read of a measure. */
 export type MeasureRuleColumns = Pick<MeasureRow, 'polarity' | 'management_info_only' | 'frequency' | 'reporting_quarter' | 'trend_basis'>;
+
+/** What the write path reads of a measure under the lock: its rules and its priority (whose lock it must hold). */
+export type MeasureLockedColumns = MeasureRuleColumns & Pick<MeasureRow, 'priority_id'>;
 
 export interface Window { measureId: number; lo: number; hi: number }
 
@@ -66,6 +93,7 @@ type ReadingTuple = [
 /** What the rules may read of one measure around a write. */
 export interface MeasureContext {
   rules: MeasureRuleColumns;
+  priorityId: number;
   /** Values of the year before the window, by period key. */
   earlier: Map<number, string | null>;
   /** Stored readings inside the window, by period key. */
@@ -83,8 +111,8 @@ export async function loadWindows(db: Executor, windows: Window[]): Promise<Map<
   // than JSON, and none of their fields can hold a separator: numerics, a period key, enum-like
   // kind and rule); full readings inside the window (only where a written period already has
   // one, or a later period compares with it) as JSON.
-  const r = await sql<MeasureRuleColumns & { id: number; e: string | null; r: ReadingTuple[] | null; t: string | null }>`
-    select w.id, m.polarity, m.management_info_only, m.frequency, m.reporting_quarter, m.trend_basis, rr.e, rr.r,
+  const r = await sql<MeasureLockedColumns & { id: number; e: string | null; r: ReadingTuple[] | null; t: string | null }>`
+    select w.id, m.priority_id, m.polarity, m.management_info_only, m.frequency, m.reporting_quarter, m.trend_basis, rr.e, rr.r,
       (select string_agg(t.period_key || '|' || t.kind || '|' || coalesce(t.value::text, '') || '|' || coalesce(t.min::text, '') || '|' ||
           coalesce(t.max::text, '') || '|' || coalesce(t.rule, '') || '|' || t.revision, ',')
         from targets t where t.measure_id = w.id and t.period_key between w.lo and w.hi) as t
@@ -98,9 +126,9 @@ export async function loadWindows(db: Executor, windows: Window[]): Promise<Map<
       from readings r where r.measure_id = w.id and r.period_key between w.lo - ${DEPENDENT_SPAN}::int and w.hi) rr`
     .execute(db);
   for (const w of r.rows) {
-    const { id, polarity, management_info_only, frequency, reporting_quarter, trend_basis } = w;
+    const { id, priority_id, polarity, management_info_only, frequency, reporting_quarter, trend_basis } = w;
     const ctx: MeasureContext = {
-      rules: { polarity, management_info_only, frequency, reporting_quarter, trend_basis },
+      rules: { polarity, management_info_only, frequency, reporting_quarter, trend_basis }, priorityId: priority_id,
       earlier: new Map(), readings: new Map(), targets: new Map(),
     };
     out.set(id, ctx);

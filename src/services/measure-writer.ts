@@ -4,7 +4,8 @@ import { AppError, invalid } from '../errors.js';
 import { bodyOf, insertMeasure, measureColumns, rulesChanged, sameColumns, updateMeasure } from '../repositories/measures.js';
 import { priorityIds } from '../repositories/priorities.js';
 import type { MeasureBody, MeasurePatch } from '../schemas/measures.js';
-import { applyChanges, lockMeasureRow } from './scorecard-writer.js';
+import { lockKeyOf } from '../repositories/write-store.js';
+import { applyChanges, lockMeasureRow, lockMovedTo } from './scorecard-writer.js';
 
 /**
  * Creates, replaces or patches a measure under its row lock. When a field the rules read
@@ -35,9 +36,11 @@ export async function writeMeasure(
   }
   const { id: _id, code: _c, created_at: _ca, updated_at: _ua, ...before } = current;
   if (sameColumns(before, cols)) return { created: false, rederived: 0 };
+  // Writers lock a measure through its priority: moving it, hold the new priority's lock too.
+  if (cols.priority_id !== current.priority_id) await lockMovedTo(trx, cols.priority_id);
   await updateMeasure(trx, current.id, cols);
   if (!rulesChanged(before, cols)) return { created: false, rederived: 0 };
-  const relocked = new Map([[code, { ...current, ...cols }]]);
+  const relocked = new Map([[code, { id: current.id, code, lockKey: lockKeyOf(current.priority_id) }]]);
   const out = await applyChanges(trx, relocked, { allPeriodsOf: [relocked.get(code)!] }, { source });
   return { created: false, rederived: out.rederived };
 }

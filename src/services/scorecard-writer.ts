@@ -9,7 +9,7 @@ import { deriveReading, DEPENDENT_SPAN, type Derived, type MeasureRules } from '
 import type { TargetSpec } from '../domain/types.js';
 import { AppError, type FieldError } from '../errors.js';
 import { readingView, type StoredReading } from '../repositories/readings.js';
-import { loadWindows, lockMeasureRowByCode, lockMeasuresByCode, persistChanges, targetReasons, type LockedMeasure, type MeasureContext, type MeasureRuleColumns, type RevisionWrite, type TargetWrite, type Window } from '../repositories/write-store.js';
+import { loadWindows, lockMeasureRowByCode, lockMeasuresByCode, lockPriority, persistChanges, targetReasons, unlockedPriorities, type LockedMeasure, type MeasureContext, type MeasureRuleColumns, type RevisionWrite, type TargetWrite, type Window } from '../repositories/write-store.js';
 import type { ReadingView } from '../schemas/readings.js';
 import { sameDecimal } from './decimal-input.js';
 import type { ReadingChange, TargetChange } from './reading-writes.js';
@@ -32,6 +32,9 @@ export async function lockMeasures(trx: Trx, codes: string[]): Promise<Map<strin
 
 /** Locks one measure and reads its whole row under the lock, for a writer that replaces the measure. */
 export const lockMeasureRow = (trx: Trx, code: string): Promise<MeasureRow | undefined> => lockMeasureRowByCode(trx, code);
+
+/** A measure moving to another priority takes that priority's lock too. */
+export const lockMovedTo = (trx: Trx, priorityId: number): Promise<void> => lockPriority(trx, priorityId);
 
 /** One number per (measure, period): ids and period keys are positive int4 and keys < 100,000. */
 const rk = (measureId: number, key: number) => measureId * 100_000 + key;
@@ -94,6 +97,13 @@ export async function applyChanges(
 
   const context = await loadWindows(trx, windows);
   const ctxOf = (id: number) => context.get(id)!;
+  const moved = await unlockedPriorities(trx, new Map([...measures.values()].map((m) => [m.id, m.lockKey])),
+    new Map([...context].map(([id, c]) => [id, c.priorityId])));
+  if (moved.length) {
+    // Moved to another priority by a writer that committed after our lock statement read it:
+    // the whole transaction runs again (inTransaction retries 40001) and locks the new one.
+    throw Object.assign(new Error(`measures ${moved.join(', ')} moved to another priority while this write waited; retrying`), { code: '40001' });
+  }
   for (const t of await targetReasons(trx, targetChanges.map((c) => ({ measureId: measures.get(c.measure)!.id, key: c.key })))) {
     const cur = ctxOf(t.measureId).targets.get(t.key);
     if (cur) cur.reason = t.reason;

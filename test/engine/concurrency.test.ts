@@ -1,8 +1,11 @@
 import t from 'tap';
+import pg from 'pg';
+import { sql } from 'kysely';
 import { buildApp } from '../../src/app.js';
 import { createDatabase } from '../../src/db/database.js';
 import { buildTestApp, defineMeasure } from '../helpers/app.js';
 import { staleReadings } from '../helpers/recompute.js';
+import { HOLD_WRITE_LOCK, sleep, waitFor } from '../helpers/hostile.js';
 
 t.test('24 clients writing one reading over two service instances: one reading, one revision per change', async (t) => {
   const ta = await buildTestApp(t);
@@ -53,4 +56,36 @@ t.test('overlapping batches in opposite orders neither deadlock into a 5xx nor s
     t.equal(new Set(values.map((v) => v.value)).size, 1, `period ${period}: one batch's values throughout`);
   }
   t.same(await staleReadings(ta.db), [], 'derived values are consistent after the race');
+});
+
+t.test('a measure moved to another priority while a batch waits: the batch retries under the new priority\'s lock', async (t) => {
+  const ta = await buildTestApp(t);
+  await defineMeasure(ta, 'M1', {}, 'P1');
+  await defineMeasure(ta, 'M2', {}, 'P2');
+  const hold = async (code: string) => {
+    const c = new pg.Client({ connectionString: ta.url });
+    await c.connect();
+    await c.query('begin');
+    await c.query(HOLD_WRITE_LOCK, [code]);
+    return { release: async () => { await c.query('rollback'); await c.end(); } };
+  };
+  const waiting = async () => Number((await sql<{ n: string }>`select count(*) as n from pg_stat_activity
+    where wait_event_type = 'Lock' and datname = current_database()`.execute(ta.db)).rows[0].n);
+  const p2 = await hold('M2');
+  const p1 = await hold('M1');
+  let done = false;
+  const batch = ta.as('write', { method: 'POST', url: '/v1/readings/batch', payload: { readings: [{ measure: 'M1', period: '2019-20-Q2', value: 3 }] } })
+    .finally(() => { done = true; });
+  await waitFor('the batch to wait for P1', async () => (await waiting()) === 1);
+  await sql`update measures set priority_id = (select id from priorities where code = 'P2') where code = 'M1'`.execute(ta.db);
+  await p1.release();
+  await waitFor('the batch to wait again, now for P2', async () => (await waiting()) === 1 && !done);
+  await sleep(200);
+  t.equal(done, false, 'it waits for the lock of the priority the measure is in now');
+  await p2.release();
+  const res = await batch;
+  t.equal(res.statusCode, 200);
+  t.equal(res.json().written, 1);
+  const stored = (await ta.app.inject({ method: 'GET', url: '/v1/measures/M1/readings/2019-20-Q2' })).json();
+  t.equal(stored.value, 3);
 });

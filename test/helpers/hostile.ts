@@ -101,7 +101,7 @@ export function captureLogger(): { logger: Logger; lines: string[] } {
 }
 
 /** Takes the write lock of the measure with code $1, as every writer does (src/repositories/write-store.ts). */
-export const HOLD_WRITE_LOCK = 'select pg_advisory_xact_lock((23566::bigint << 32) + (id / 64) % 256) from measures where code = $1';
+export const HOLD_WRITE_LOCK = 'select pg_advisory_xact_lock((23566::bigint << 32) + priority_id % 4096) from measures where code = $1';
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
