@@ -188,12 +188,28 @@ const json = (rows: unknown[]) => JSON.stringify(rows);
 const revisionJson = (r: RevisionWrite) => ({
   measure_id: r.measureId, period_key: r.key, revision: r.revision, snapshot: r.snapshot, source: r.source, created_at: r.at.toISOString(),
 });
-const readingJson = (r: StoredReading) => ({
-  measure_id: r.measureId, period_key: r.key, value: r.value, numerator: r.numerator, denominator: r.denominator,
-  status: r.status, commentary: r.commentary, override_rag: r.overrideRag, override_reason: r.overrideReason,
-  computed_rag: r.computedRag, rag: r.rag, rag_reason: r.ragReason, variance: r.variance, trend: r.trend,
-  trend_period_key: r.trendPeriodKey, trend_value: r.trendValue, revision: r.revision, source: r.source,
-});
+// Short keys, and no key for a null (json_to_recordset reads a missing key as null): a new
+// reading is ~150 bytes of JSON instead of ~400.
+const readingJson = (r: StoredReading) => {
+  const o: Record<string, string | number> = { m: r.measureId, k: r.key, rv: r.revision, s: r.source };
+  if (r.value !== null) o.v = r.value;
+  if (r.numerator !== null) o.n = r.numerator;
+  if (r.denominator !== null) o.d = r.denominator;
+  if (r.status !== null) o.st = r.status;
+  if (r.commentary !== null) o.c = r.commentary;
+  if (r.overrideRag !== null) o.ov = r.overrideRag;
+  if (r.overrideReason !== null) o.os = r.overrideReason;
+  if (r.computedRag !== null) o.cr = r.computedRag;
+  if (r.rag !== null) o.r = r.rag;
+  if (r.ragReason !== null) o.rr = r.ragReason;
+  if (r.variance !== null) o.va = r.variance;
+  if (r.trend !== null) o.t = r.trend;
+  if (r.trendPeriodKey !== null) o.tk = r.trendPeriodKey;
+  if (r.trendValue !== null) o.tv = r.trendValue;
+  return o;
+};
+const READING_RECORD = `m int, k int, v numeric, n numeric, d numeric, st text, c text, ov text, os text, cr text, r text,
+  rr text, va numeric, t text, tk int, tv numeric, rv int, s text`;
 
 /**
  * Every changed row of one write, in one statement (data-modifying CTEs all run once), with
@@ -236,9 +252,7 @@ export async function persistChanges(db: Executor, c: ChangeSet): Promise<void> 
     parts.push(sql`insert into readings (measure_id, period_key, value, numerator, denominator, status, commentary, override_rag,
         override_reason, computed_rag, rag, rag_reason, variance, trend, trend_period_key, trend_value, revision, source, updated_at)
       select x.*, ${c.at.toISOString()}::timestamptz from json_to_recordset(${JSON.stringify(c.readings.map(readingJson))}::json)
-        as x(measure_id int, period_key int, value numeric, numerator numeric, denominator numeric, status text, commentary text,
-          override_rag text, override_reason text, computed_rag text, rag text, rag_reason text, variance numeric, trend text,
-          trend_period_key int, trend_value numeric, revision int, source text)
+        as x(${sql.raw(READING_RECORD)})
       on conflict (measure_id, period_key) do update set
         value = excluded.value, numerator = excluded.numerator, denominator = excluded.denominator, status = excluded.status,
         commentary = excluded.commentary, override_rag = excluded.override_rag, override_reason = excluded.override_reason,

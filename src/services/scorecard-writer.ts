@@ -201,12 +201,17 @@ export async function applyChanges(
   }
   for (const k of inputChanged) keepHistory(Math.floor(k / 100_000), k % 100_000);
 
-  if (!opts.dryRun) {
-    await persistChanges(trx, { targets: targetUpserts, targetDeletes, targetRevisions, readings: toWrite, readingHistory: [...history.values()], at: now });
+  // The answer's views are built while PostgreSQL stores the rows: one turn of the event loop
+  // lets the statement go out first, then the CPU work overlaps the database's.
+  const stored = opts.dryRun ? null
+    : persistChanges(trx, { targets: targetUpserts, targetDeletes, targetRevisions, readings: toWrite, readingHistory: [...history.values()], at: now });
+  if (stored) {
+    stored.catch(() => undefined); // handled below; a failure while we build views is not an unhandled rejection
+    await new Promise<void>((resolve) => setImmediate(resolve));
   }
-
   const viewOf = (r: StoredReading) => readingView(codeOf.get(r.measureId)!, r, ctxOf(r.measureId).targets.get(r.key)?.spec ?? null);
   const views = readingChanges.map((c) => viewOf(ctxOf(measures.get(c.measure)!.id).readings.get(c.key)!));
+  await stored;
   let rederived = 0;
   for (const r of toWrite) if (!inputChanged.has(rk(r.measureId, r.key)) && original.has(rk(r.measureId, r.key))) rederived++;
   return {
