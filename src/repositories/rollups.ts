@@ -67,32 +67,75 @@ export interface PriorityTotals {
   m: MeasureGroup[] | null; a: ActionTotals | null;
 }
 
+/** Each action's counts by status per priority: a few hundred actions, counted directly. */
+const actionTotals = (s: Scope) => sql`
+  select a.priority_id, count(*)::int as total,
+    ${sql.join(ACTION_STATUSES.map((v) => sql`count(*) filter (where u.status = ${v})::int as ${sql.ref(v)}`))},
+    count(*) filter (where u.action_id is null)::int as without_update
+  from actions a left join (${chosenUpdates(s)}) u on u.action_id = a.id
+  ${s.priorityId === null ? sql`` : sql`where a.priority_id = ${s.priorityId}`}
+  group by a.priority_id`;
+
+/** Measure groups from the readings themselves: a year (whose chosen reading depends on several readings). */
+const scannedGroups = (s: Scope) => sql`
+  with c as (${chosenReadings(s)})
+  select m.priority_id, c.rag, ${REASON} as reason, c.trend, m.due, c.measure_id is not null as received, count(*)::int as n,
+    array_agg(m.code) filter (where m.due and c.measure_id is null) as missing
+  from (${flaggedMeasures(s)}) m left join c on c.measure_id = m.id
+  group by 1, 2, 3, 4, 5, 6`;
+
+/**
+ * Measure groups of a quarter from the summaries kept on write (migration rollup_counts): the
+ * period's reading counts per (priority, measure attributes, rag, reason, trend), and the
+ * measures per (priority, attributes), whose difference is the measures with no reading. Only
+ * due groups with measures missing look at measures themselves, for the missing codes.
+ * Reads a few hundred summary rows per priority, whatever the number of readings.
+ */
+function summaryGroups(s: Scope) {
+  const key = periodKey(s.period);
+  const year = formatPeriod({ kind: 'year', year: s.period.year });
+  const mine = s.priorityId === null ? sql`` : sql`and priority_id = ${s.priorityId}`;
+  const due = sql`((new_in_year = '' or new_in_year <= ${year}) and (frequency || ':' || reporting_quarter) = any(${s.dueKeys}::text[]))`;
+  return sql`
+    with rc as (
+      select priority_id, frequency, reporting_quarter, new_in_year, rag, reason, trend, n, ${due} as due
+      from rollup_counts where period_key = ${key} and n <> 0 ${mine}
+    ),
+    absent as (
+      select g.priority_id, g.frequency, g.reporting_quarter, g.new_in_year, g.n - coalesce(r.n, 0) as n, ${due} as due,
+        (g.new_in_year <> '' and g.new_in_year > ${year}) as later
+      from rollup_measure_groups g
+      left join (select priority_id, frequency, reporting_quarter, new_in_year, sum(n) as n from rc group by 1, 2, 3, 4) r
+        using (priority_id, frequency, reporting_quarter, new_in_year)
+      where g.n <> 0 ${s.priorityId === null ? sql`` : sql`and g.priority_id = ${s.priorityId}`}
+    )
+    select priority_id, rag, reason, trend, due, true as received, sum(n)::int as n, null::text[] as missing
+    from rc group by 1, 2, 3, 4, 5
+    union all
+    select a.priority_id, null, case when a.later then 'introduced_later' else 'no_reading' end, null, a.due, false, a.n::int, x.missing
+    from absent a
+    left join lateral (
+      select array_agg(m.code) as missing from measures m
+      where a.due and m.priority_id = a.priority_id and m.frequency = a.frequency
+        and coalesce(m.reporting_quarter, 0) = a.reporting_quarter and coalesce(m.new_in_year, '') = a.new_in_year
+        and not exists (select 1 from readings r where r.measure_id = m.id and r.period_key = ${key})
+    ) x on true
+    where a.n > 0`;
+}
+
 /**
  * Every figure of every priority (or one), in report order: one statement, one row per
- * priority. Measures are hash-grouped by (priority, rating, reason, trend, due, received),
- * a few dozen groups per priority, which the builder folds into counts.
+ * priority. Measures come in groups sharing (rating, reason, trend, due, received), a few
+ * dozen per priority, which the builder folds into counts (groups may repeat; they add up).
  */
 export async function priorityTotals(db: Executor, s: Scope, code: string | null): Promise<PriorityTotals[]> {
   const r = await sql<PriorityTotals>`
-    with c as (${chosenReadings(s)}), u as (${chosenUpdates(s)}),
-    mg as (
-      select m.priority_id, c.rag, ${REASON} as reason, c.trend, m.due, c.measure_id is not null as received, count(*)::int as n,
-        array_agg(m.code) filter (where m.due and c.measure_id is null) as missing
-      from (${flaggedMeasures(s)}) m left join c on c.measure_id = m.id
-      group by 1, 2, 3, 4, 5, 6
-    ),
+    with mg as (${s.period.kind === 'quarter' ? summaryGroups(s) : scannedGroups(s)}),
     mm as (
       select priority_id, json_agg(json_build_object('rag', rag, 'reason', reason, 'trend', trend, 'due', due, 'received', received, 'n', n, 'missing', missing)) as groups
       from mg group by priority_id
     ),
-    aa as (
-      select a.priority_id, count(*)::int as total,
-        ${sql.join(ACTION_STATUSES.map((v) => sql`count(*) filter (where u.status = ${v})::int as ${sql.ref(v)}`))},
-        count(*) filter (where u.action_id is null)::int as without_update
-      from actions a left join u on u.action_id = a.id
-      ${s.priorityId === null ? sql`` : sql`where a.priority_id = ${s.priorityId}`}
-      group by a.priority_id
-    )
+    aa as (${actionTotals(s)})
     select p.id, p.code, p.title, p.position, mm.groups as m, to_jsonb(aa) as a
     from priorities p left join mm on mm.priority_id = p.id left join aa on aa.priority_id = p.id
     ${code === null ? sql`` : sql`where p.code = ${code}`}
@@ -112,12 +155,15 @@ export interface HeadlineRow { priority_id: number; code: string; title: string;
  * look-back (one index probe per measure) runs only when the period's own reading is unrated.
  */
 export async function headlineRows(db: Executor, s: Scope): Promise<HeadlineRow[]> {
+  // A quarter: one primary-key probe per headline measure, not a scan of the period's readings.
+  const chosen = s.period.kind === 'quarter'
+    ? sql`left join readings c on c.measure_id = m.id and c.period_key = ${periodKey(s.period)}`
+    : sql`left join (${chosenReadings(s)}) c on c.measure_id = m.id`;
   const r = await sql<HeadlineRow>`
-    with c as (${chosenReadings(s)})
     select m.priority_id, m.code, m.title, c.rag,
       coalesce(c.rag, lr.rag) as latest_rag, case when c.rag is not null then c.period_key else lr.period_key end as latest_key
     from measures m
-    left join c on c.measure_id = m.id
+    ${chosen}
     left join lateral (
       select r.rag, r.period_key from readings r
       where c.rag is null and r.measure_id = m.id and r.rag is not null and r.period_key <= ${periodKey(s.period)}

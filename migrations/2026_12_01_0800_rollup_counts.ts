@@ -1,0 +1,147 @@
+import { sql, type Kysely } from 'kysely';
+
+// Frozen in time: typed Kysely<any>, imports nothing from src/.
+//
+// A quarter's rollup used to join every reading of the period with its measure: 200,000
+// readings per period at national scale, seconds per request. Two summaries, kept true by
+// statement-level triggers whatever writes the data (the service, a migration, SQL by hand):
+//
+// - rollup_counts: readings per (period, priority, and every attribute the rollup groups or
+//   filters on): the measure's frequency, reporting quarter (0 = none) and new_in_year
+//   ('' = none), which decide "due" and "introduced later" for a period; the reading's rag,
+//   its reason for being unrated (its status, else its rag_reason) and its trend.
+// - rollup_measure_groups: measures per (priority, frequency, reporting quarter, new_in_year),
+//   so measures with no reading in a period are counted without scanning them.
+//
+// Each trigger turns its transition tables into signed deltas (+1 new row, -1 old row),
+// nets them per key (an update that changes none of these columns nets to nothing and writes
+// nothing) and upserts them in key order, so concurrent writers lock summary rows in the same
+// order. Rows whose count falls to 0 stay (the key space is small); readers skip them.
+// PostgreSQL allows transition tables only on single-event triggers: one trigger per event.
+
+const READING_KEY = 'period_key, priority_id, frequency, reporting_quarter, new_in_year, rag, reason, trend';
+const GROUP_KEY = 'priority_id, frequency, reporting_quarter, new_in_year';
+
+/** Signed reading rows of one transition table, with the reason an unrated reading is left out. */
+const readingDelta = (table: string, sign: 1 | -1) => `
+  select measure_id, period_key, rag, case when rag is not null then null when status is not null then status else rag_reason end as reason,
+    trend, ${sign} as n from ${table}`;
+
+/** Upserts netted reading deltas; `delta` yields (priority_id, period_key, frequency, reporting_quarter, new_in_year, rag, reason, trend, n). */
+const upsertReadings = (delta: string) => `
+  insert into rollup_counts as s (${READING_KEY}, n)
+  select ${READING_KEY}, sum(n)::int from (${delta}) d
+  group by ${READING_KEY} having sum(n) <> 0
+  order by ${READING_KEY}
+  on conflict (${READING_KEY}) do update set n = s.n + excluded.n`;
+
+/** Reading deltas attributed through the measure as it is now. */
+const throughMeasures = (parts: string[]) => upsertReadings(`
+  select m.priority_id, d.period_key, m.frequency, coalesce(m.reporting_quarter, 0)::smallint as reporting_quarter,
+    coalesce(m.new_in_year, '') as new_in_year, d.rag, d.reason, d.trend, d.n
+  from (${parts.join(' union all ')}) d join measures m on m.id = d.measure_id`);
+
+const upsertGroups = (delta: string) => `
+  insert into rollup_measure_groups as s (${GROUP_KEY}, n)
+  select ${GROUP_KEY}, sum(n)::int from (${delta}) d
+  group by ${GROUP_KEY} having sum(n) <> 0
+  order by ${GROUP_KEY}
+  on conflict (${GROUP_KEY}) do update set n = s.n + excluded.n`;
+
+const groupDelta = (table: string, sign: 1 | -1) => `
+  select priority_id, frequency, coalesce(reporting_quarter, 0)::smallint as reporting_quarter, coalesce(new_in_year, '') as new_in_year, ${sign} as n from ${table}`;
+
+/** A measure's readings counted under the measure's attributes in `table` (old_rows or new_rows). */
+const measureReadings = (table: string, sign: 1 | -1) => `
+  select m.priority_id, r.period_key, m.frequency, coalesce(m.reporting_quarter, 0)::smallint as reporting_quarter,
+    coalesce(m.new_in_year, '') as new_in_year, r.rag,
+    case when r.rag is not null then null when r.status is not null then r.status else r.rag_reason end as reason, r.trend, ${sign} as n
+  from moved m join readings r on r.measure_id = m.id`;
+
+const fn = (name: string, body: string) => sql.raw(`
+  create or replace function ${name}() returns trigger language plpgsql as $fn$
+  begin
+    ${body};
+    return null;
+  end $fn$`);
+
+export async function up(db: Kysely<any>): Promise<void> {
+  // No writer may slip between the backfill and the triggers taking over.
+  await sql`lock table readings, measures in share row exclusive mode`.execute(db);
+
+  await sql`create table rollup_counts (
+    period_key integer not null,
+    priority_id integer not null,
+    frequency text not null,
+    reporting_quarter smallint not null,
+    new_in_year text not null,
+    rag text,
+    reason text,
+    trend text,
+    n integer not null
+  )`.execute(db);
+  await sql.raw(`create unique index rollup_counts_key on rollup_counts (${READING_KEY}) nulls not distinct`).execute(db);
+  await sql`create table rollup_measure_groups (
+    priority_id integer not null,
+    frequency text not null,
+    reporting_quarter smallint not null,
+    new_in_year text not null,
+    n integer not null,
+    primary key (priority_id, frequency, reporting_quarter, new_in_year)
+  )`.execute(db);
+
+  await fn('rollup_readings_inserted', throughMeasures([readingDelta('new_rows', 1)])).execute(db);
+  await fn('rollup_readings_updated', throughMeasures([readingDelta('old_rows', -1), readingDelta('new_rows', 1)])).execute(db);
+  await fn('rollup_readings_deleted', throughMeasures([readingDelta('old_rows', -1)])).execute(db);
+  await fn('rollup_readings_truncated', 'delete from rollup_counts').execute(db);
+  await fn('rollup_measures_inserted', upsertGroups(groupDelta('new_rows', 1))).execute(db);
+  // (A measure's readings go before it, by the foreign key, and leave rollup_counts then.)
+  await fn('rollup_measures_deleted', upsertGroups(groupDelta('old_rows', -1))).execute(db);
+  await fn('rollup_measures_truncated', 'delete from rollup_counts; delete from rollup_measure_groups').execute(db);
+  // A measure moved to another priority, or its frequency, reporting quarter or new_in_year
+  // changed: its readings leave their old keys for new ones (tens of readings per measure).
+  await fn('rollup_measures_updated', `
+    if exists (select 1 from old_rows o join new_rows n using (id)
+               where (o.priority_id, o.frequency, o.reporting_quarter, o.new_in_year) is distinct from (n.priority_id, n.frequency, n.reporting_quarter, n.new_in_year)) then
+      ${upsertGroups(`${groupDelta('old_rows', -1)} union all ${groupDelta('new_rows', 1)}`)};
+      ${upsertReadings(`
+        with changed as (
+          select o.id from old_rows o join new_rows n using (id)
+          where (o.priority_id, o.frequency, o.reporting_quarter, o.new_in_year) is distinct from (n.priority_id, n.frequency, n.reporting_quarter, n.new_in_year)
+        )
+        ${measureReadings('old_rows', -1).replace('from moved m', 'from (select o.* from old_rows o join changed using (id)) m')}
+        union all
+        ${measureReadings('new_rows', 1).replace('from moved m', 'from (select n.* from new_rows n join changed using (id)) m')}`)};
+    end if`).execute(db);
+
+  const trigger = (table: string, event: string, name: string, ref: string) => sql.raw(`
+    create trigger ${name} after ${event} on ${table} ${ref} for each statement execute function ${name}()`);
+  await trigger('readings', 'insert', 'rollup_readings_inserted', 'referencing new table as new_rows').execute(db);
+  await trigger('readings', 'update', 'rollup_readings_updated', 'referencing old table as old_rows new table as new_rows').execute(db);
+  await trigger('readings', 'delete', 'rollup_readings_deleted', 'referencing old table as old_rows').execute(db);
+  await trigger('readings', 'truncate', 'rollup_readings_truncated', '').execute(db);
+  await trigger('measures', 'insert', 'rollup_measures_inserted', 'referencing new table as new_rows').execute(db);
+  await trigger('measures', 'update', 'rollup_measures_updated', 'referencing old table as old_rows new table as new_rows').execute(db);
+  await trigger('measures', 'delete', 'rollup_measures_deleted', 'referencing old table as old_rows').execute(db);
+  await trigger('measures', 'truncate', 'rollup_measures_truncated', '').execute(db);
+
+  // Backfill from what is stored.
+  await sql.raw(upsertGroups(groupDelta('measures', 1))).execute(db);
+  await sql.raw(throughMeasures([readingDelta('readings', 1)])).execute(db);
+  await sql`analyze rollup_counts`.execute(db);
+  await sql`analyze rollup_measure_groups`.execute(db);
+}
+
+export async function down(db: Kysely<any>): Promise<void> {
+  for (const [table, names] of [
+    ['readings', ['rollup_readings_inserted', 'rollup_readings_updated', 'rollup_readings_deleted', 'rollup_readings_truncated']],
+    ['measures', ['rollup_measures_inserted', 'rollup_measures_updated', 'rollup_measures_deleted', 'rollup_measures_truncated']],
+  ] as const) {
+    for (const n of names) {
+      await sql.raw(`drop trigger if exists ${n} on ${table}`).execute(db);
+      await sql.raw(`drop function if exists ${n}()`).execute(db);
+    }
+  }
+  await sql`drop table if exists rollup_counts`.execute(db);
+  await sql`drop table if exists rollup_measure_groups`.execute(db);
+}
