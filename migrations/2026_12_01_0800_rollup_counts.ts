@@ -6,40 +6,71 @@ import { sql, type Kysely } from 'kysely';
 // readings per period at national scale, seconds per request. Two summaries, kept true by
 // statement-level triggers whatever writes the data (the service, a migration, SQL by hand):
 //
-// - rollup_counts: readings per (period, priority, and every attribute the rollup groups or
-//   filters on): the measure's frequency, reporting quarter (0 = none) and new_in_year
-//   ('' = none), which decide "due" and "introduced later" for a period; the reading's rag,
-//   its reason for being unrated (its status, else its rag_reason) and its trend.
+// - rollup_counts: per (period, priority, the measure's frequency, reporting quarter (0 =
+//   none) and new_in_year ('' = none), which decide "due" and "introduced later" for a
+//   period, and the reason a reading is unrated ('' = rated): its status, else its
+//   rag_reason), how many readings, how many of each rating, and of each trend.
 // - rollup_measure_groups: measures per (priority, frequency, reporting quarter, new_in_year),
 //   so measures with no reading in a period are counted without scanning them.
 //
-// Each trigger turns its transition tables into signed deltas (+1 new row, -1 old row),
-// nets them per key (an update that changes none of these columns nets to nothing and writes
-// nothing) and upserts them in key order, so concurrent writers lock summary rows in the same
-// order. Rows whose count falls to 0 stay (the key space is small); readers skip them.
-// PostgreSQL allows transition tables only on single-event triggers: one trigger per event.
+// The rollup needs only these marginal counts, so a 1,000-reading batch touches a row or
+// two per priority, not one per (rating, trend) pair. Each trigger turns its transition
+// tables into signed deltas (+1 new row, -1 old row), nets them per key (an update that
+// changes none of these columns writes nothing) and upserts them in key order, so
+// concurrent writers lock summary rows in the same order. Rows whose counts fall to 0 stay
+// (the key space is small); readers skip them. PostgreSQL allows transition tables only on
+// single-event triggers: one trigger per event.
 
-const READING_KEY = 'period_key, priority_id, frequency, reporting_quarter, new_in_year, rag, reason, trend';
+const READING_KEY = 'period_key, priority_id, frequency, reporting_quarter, new_in_year, reason';
+const COUNTS = ['n', 'hg', 'lg', 'a', 'lr', 'hr', 'improving', 'declining', 'no_change'];
 const GROUP_KEY = 'priority_id, frequency, reporting_quarter, new_in_year';
 
-/** Signed reading rows of one transition table, with the reason an unrated reading is left out. */
-const readingDelta = (table: string, sign: 1 | -1) => `
-  select measure_id, period_key, rag, case when rag is not null then null when status is not null then status else rag_reason end as reason,
-    trend, ${sign} as n from ${table}`;
+/** Signed reading rows of one transition table (or table), with the reason an unrated reading is left out. */
+const readingDelta = (table: string, sign: 1 | -1, alias = 'r') => `
+  select ${alias}.measure_id, ${alias}.period_key,
+    coalesce(case when ${alias}.rag is not null then null when ${alias}.status is not null then ${alias}.status else ${alias}.rag_reason end, '') as reason,
+    ${sign} as n,
+    case ${alias}.rag when 'HG' then ${sign} else 0 end as hg, case ${alias}.rag when 'LG' then ${sign} else 0 end as lg,
+    case ${alias}.rag when 'A' then ${sign} else 0 end as a, case ${alias}.rag when 'LR' then ${sign} else 0 end as lr,
+    case ${alias}.rag when 'HR' then ${sign} else 0 end as hr,
+    case ${alias}.trend when 'improving' then ${sign} else 0 end as improving, case ${alias}.trend when 'declining' then ${sign} else 0 end as declining,
+    case ${alias}.trend when 'no_change' then ${sign} else 0 end as no_change
+  from ${table} ${alias}`;
 
-/** Upserts netted reading deltas; `delta` yields (priority_id, period_key, frequency, reporting_quarter, new_in_year, rag, reason, trend, n). */
+/** Upserts netted reading deltas; `delta` yields the key columns and the signed counts. */
 const upsertReadings = (delta: string) => `
-  insert into rollup_counts as s (${READING_KEY}, n)
-  select ${READING_KEY}, sum(n)::int from (${delta}) d
-  group by ${READING_KEY} having sum(n) <> 0
+  insert into rollup_counts as s (${READING_KEY}, ${COUNTS.join(', ')})
+  select * from (
+    select ${READING_KEY}, ${COUNTS.map((c) => `sum(${c})::int as ${c}`).join(', ')} from (${delta}) d group by ${READING_KEY}
+  ) g where (${COUNTS.join(', ')}) <> (${COUNTS.map(() => '0').join(', ')})
   order by ${READING_KEY}
-  on conflict (${READING_KEY}) do update set n = s.n + excluded.n`;
+  on conflict (${READING_KEY}) do update set ${COUNTS.map((c) => `${c} = s.${c} + excluded.${c}`).join(', ')}`;
 
-/** Reading deltas attributed through the measure as it is now. */
+/**
+ * Reading deltas attributed through the measure as it is now: one primary-key probe per
+ * reading (`offset 0` keeps the lateral subquery a parameterised index scan, so a cached plan
+ * cannot turn into a scan of every measure at national scale).
+ */
 const throughMeasures = (parts: string[]) => upsertReadings(`
-  select m.priority_id, d.period_key, m.frequency, coalesce(m.reporting_quarter, 0)::smallint as reporting_quarter,
-    coalesce(m.new_in_year, '') as new_in_year, d.rag, d.reason, d.trend, d.n
-  from (${parts.join(' union all ')}) d join measures m on m.id = d.measure_id`);
+  select d.period_key, m.priority_id, m.frequency, m.reporting_quarter, m.new_in_year, d.reason, ${COUNTS.map((c) => `d.${c}`).join(', ')}
+  from (${parts.length === 1 ? parts[0] : netted(parts)}) d
+  cross join lateral (
+    select priority_id, frequency, coalesce(reporting_quarter, 0)::smallint as reporting_quarter, coalesce(new_in_year, '') as new_in_year
+    from measures where id = d.measure_id offset 0
+  ) m`);
+
+/** Old and new rows netted per reading first: a row whose counted columns did not change costs no probe. */
+const netted = (parts: string[]) => `
+  select * from (
+    select measure_id, period_key, reason, ${COUNTS.map((c) => `sum(${c})::int as ${c}`).join(', ')}
+    from (${parts.join(' union all ')}) x group by measure_id, period_key, reason
+  ) y where (${COUNTS.join(', ')}) <> (${COUNTS.map(() => '0').join(', ')})`;
+
+/** The backfill: every reading, one hash join. */
+const backfill = () => upsertReadings(`
+  select d.period_key, m.priority_id, m.frequency, coalesce(m.reporting_quarter, 0)::smallint as reporting_quarter,
+    coalesce(m.new_in_year, '') as new_in_year, d.reason, ${COUNTS.map((c) => `d.${c}`).join(', ')}
+  from (${readingDelta('readings', 1)}) d join measures m on m.id = d.measure_id`);
 
 const upsertGroups = (delta: string) => `
   insert into rollup_measure_groups as s (${GROUP_KEY}, n)
@@ -51,12 +82,11 @@ const upsertGroups = (delta: string) => `
 const groupDelta = (table: string, sign: 1 | -1) => `
   select priority_id, frequency, coalesce(reporting_quarter, 0)::smallint as reporting_quarter, coalesce(new_in_year, '') as new_in_year, ${sign} as n from ${table}`;
 
-/** A measure's readings counted under the measure's attributes in `table` (old_rows or new_rows). */
-const measureReadings = (table: string, sign: 1 | -1) => `
-  select m.priority_id, r.period_key, m.frequency, coalesce(m.reporting_quarter, 0)::smallint as reporting_quarter,
-    coalesce(m.new_in_year, '') as new_in_year, r.rag,
-    case when r.rag is not null then null when r.status is not null then r.status else r.rag_reason end as reason, r.trend, ${sign} as n
-  from moved m join readings r on r.measure_id = m.id`;
+/** The readings of changed measures, counted under the measure's attributes in `measures` (old or new rows). */
+const measureReadings = (measures: string, sign: 1 | -1) => `
+  select d.period_key, m.priority_id, m.frequency, coalesce(m.reporting_quarter, 0)::smallint as reporting_quarter,
+    coalesce(m.new_in_year, '') as new_in_year, d.reason, ${COUNTS.map((c) => `d.${c}`).join(', ')}
+  from (${measures}) m cross join lateral (${readingDelta('readings', sign)} where r.measure_id = m.id offset 0) d`;
 
 const fn = (name: string, body: string) => sql.raw(`
   create or replace function ${name}() returns trigger language plpgsql as $fn$
@@ -75,12 +105,10 @@ export async function up(db: Kysely<any>): Promise<void> {
     frequency text not null,
     reporting_quarter smallint not null,
     new_in_year text not null,
-    rag text,
-    reason text,
-    trend text,
-    n integer not null
+    reason text not null,
+    ${sql.raw(COUNTS.map((c) => `${c} integer not null`).join(',\n    '))},
+    primary key (period_key, priority_id, frequency, reporting_quarter, new_in_year, reason)
   )`.execute(db);
-  await sql.raw(`create unique index rollup_counts_key on rollup_counts (${READING_KEY}) nulls not distinct`).execute(db);
   await sql`create table rollup_measure_groups (
     priority_id integer not null,
     frequency text not null,
@@ -89,6 +117,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     n integer not null,
     primary key (priority_id, frequency, reporting_quarter, new_in_year)
   )`.execute(db);
+
+  // The triggers look up each written reading's measure: an index-only probe with this.
+  await sql`create index measures_rollup_attrs_idx on measures (id) include (priority_id, frequency, reporting_quarter, new_in_year)`.execute(db);
 
   await fn('rollup_readings_inserted', throughMeasures([readingDelta('new_rows', 1)])).execute(db);
   await fn('rollup_readings_updated', throughMeasures([readingDelta('old_rows', -1), readingDelta('new_rows', 1)])).execute(db);
@@ -109,9 +140,9 @@ export async function up(db: Kysely<any>): Promise<void> {
           select o.id from old_rows o join new_rows n using (id)
           where (o.priority_id, o.frequency, o.reporting_quarter, o.new_in_year) is distinct from (n.priority_id, n.frequency, n.reporting_quarter, n.new_in_year)
         )
-        ${measureReadings('old_rows', -1).replace('from moved m', 'from (select o.* from old_rows o join changed using (id)) m')}
+        ${measureReadings('select o.* from old_rows o join changed using (id)', -1)}
         union all
-        ${measureReadings('new_rows', 1).replace('from moved m', 'from (select n.* from new_rows n join changed using (id)) m')}`)};
+        ${measureReadings('select n.* from new_rows n join changed using (id)', 1)}`)};
     end if`).execute(db);
 
   const trigger = (table: string, event: string, name: string, ref: string) => sql.raw(`
@@ -127,7 +158,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   // Backfill from what is stored.
   await sql.raw(upsertGroups(groupDelta('measures', 1))).execute(db);
-  await sql.raw(throughMeasures([readingDelta('readings', 1)])).execute(db);
+  await sql.raw(backfill()).execute(db);
   await sql`analyze rollup_counts`.execute(db);
   await sql`analyze rollup_measure_groups`.execute(db);
 }
@@ -144,4 +175,5 @@ export async function down(db: Kysely<any>): Promise<void> {
   }
   await sql`drop table if exists rollup_counts`.execute(db);
   await sql`drop table if exists rollup_measure_groups`.execute(db);
+  await sql`drop index if exists measures_rollup_attrs_idx`.execute(db);
 }

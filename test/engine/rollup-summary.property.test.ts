@@ -13,10 +13,15 @@ import { buildTestApp, defineMeasure } from '../helpers/app.js';
 async function summaryDiff(db: Database): Promise<unknown[]> {
   const r = await sql`
     with want as (
-      select m.priority_id, r.period_key, m.frequency, coalesce(m.reporting_quarter, 0)::smallint as rq, coalesce(m.new_in_year, '') as niy, r.rag,
-        case when r.rag is not null then null when r.status is not null then r.status else r.rag_reason end as reason, r.trend, count(*)::int as n
-      from readings r join measures m on m.id = r.measure_id group by 1, 2, 3, 4, 5, 6, 7, 8),
-    have as (select priority_id, period_key, frequency, reporting_quarter as rq, new_in_year as niy, rag, reason, trend, n from rollup_counts where n <> 0),
+      select r.period_key, m.priority_id, m.frequency, coalesce(m.reporting_quarter, 0)::smallint as rq, coalesce(m.new_in_year, '') as niy,
+        coalesce(case when r.rag is not null then null when r.status is not null then r.status else r.rag_reason end, '') as reason,
+        count(*)::int as n, count(*) filter (where r.rag = 'HG')::int as hg, count(*) filter (where r.rag = 'LG')::int as lg,
+        count(*) filter (where r.rag = 'A')::int as a, count(*) filter (where r.rag = 'LR')::int as lr, count(*) filter (where r.rag = 'HR')::int as hr,
+        count(*) filter (where r.trend = 'improving')::int as improving, count(*) filter (where r.trend = 'declining')::int as declining,
+        count(*) filter (where r.trend = 'no_change')::int as no_change
+      from readings r join measures m on m.id = r.measure_id group by 1, 2, 3, 4, 5, 6),
+    have as (select period_key, priority_id, frequency, reporting_quarter as rq, new_in_year as niy, reason, n, hg, lg, a, lr, hr, improving, declining, no_change
+      from rollup_counts where (n, hg, lg, a, lr, hr, improving, declining, no_change) <> (0, 0, 0, 0, 0, 0, 0, 0, 0)),
     gwant as (select priority_id, frequency, coalesce(reporting_quarter, 0)::smallint as rq, coalesce(new_in_year, '') as niy, count(*)::int as n from measures group by 1, 2, 3, 4),
     ghave as (select priority_id, frequency, reporting_quarter as rq, new_in_year as niy, n from rollup_measure_groups where n <> 0)
     select 'missing' as side, to_jsonb(x) as row from (select * from want except all select * from have) x
