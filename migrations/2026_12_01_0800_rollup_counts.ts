@@ -118,6 +118,14 @@ export async function up(db: Kysely<any>): Promise<void> {
     primary key (priority_id, frequency, reporting_quarter, new_in_year)
   )`.execute(db);
 
+  // The headline list of a national quarter (30,000 headline measures): the period's
+  // readings with their rating in index order (an index-only scan instead of 30,000 heap
+  // probes; same key columns as before, so writes cost the same), and the headline measures
+  // without a scan of every measure.
+  await sql`drop index if exists readings_period_idx`.execute(db);
+  await sql`create index readings_period_idx on readings (period_key, measure_id) include (rag)`.execute(db);
+  await sql`create index measures_headline_idx on measures (priority_id, id) where headline`.execute(db);
+
   // The triggers look up each written reading's measure: an index-only probe with this.
   await sql`create index measures_rollup_attrs_idx on measures (id) include (priority_id, frequency, reporting_quarter, new_in_year)`.execute(db);
 
@@ -176,4 +184,7 @@ export async function down(db: Kysely<any>): Promise<void> {
   await sql`drop table if exists rollup_counts`.execute(db);
   await sql`drop table if exists rollup_measure_groups`.execute(db);
   await sql`drop index if exists measures_rollup_attrs_idx`.execute(db);
+  await sql`drop index if exists measures_headline_idx`.execute(db);
+  await sql`drop index if exists readings_period_idx`.execute(db);
+  await sql`create index readings_period_idx on readings (period_key, measure_id)`.execute(db);
 }
