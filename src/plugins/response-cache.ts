@@ -6,7 +6,8 @@ declare module 'fastify' {
   interface FastifyRequest { cacheGeneration?: number; cacheFlight?: Flight }
 }
 
-interface Entry { generation: number; payload: string; headers: Record<string, string> }
+/** The body is kept encoded: a hit writes the bytes, with no string to encode again per request. */
+interface Entry { generation: number; payload: Buffer; headers: Record<string, string> }
 
 /** A miss being computed: identical requests arriving meanwhile wait for its entry. */
 interface Flight { key: string; promise: Promise<Entry | null>; settle: (e: Entry | null) => void }
@@ -84,11 +85,11 @@ export function registerResponseCache(app: FastifyInstance, feed: ChangeFeed | u
       const v = reply.getHeader(h);
       if (v !== undefined) headers[h] = String(v);
     }
-    const entry: Entry = { generation: req.cacheGeneration, payload, headers };
+    const entry: Entry = { generation: req.cacheGeneration, payload: Buffer.from(payload), headers };
     // Waiters asked in the same generation as this request: its answer is theirs, even if a
     // change committed since. The cache keeps it only if nothing changed.
     settle(req, entry);
     if (req.cacheGeneration === feed.generation && feed.live) cache.set(keyOf(req), entry);
-    return payload;
+    return entry.payload;
   });
 }
