@@ -46,3 +46,24 @@ t.test('N concurrent identical GETs run the statements once', async (t) => {
   t.equal(checkouts, 1, 'recomputed once after the change');
   t.equal(again.filter((r) => r.headers['x-cache'] === undefined).length, 1, 'not the entry of before the change');
 });
+
+// Council-wide rollups are built at most two at a time; the permits must come back after
+// every answer (success, error, 304), or later requests would hang.
+t.test('council-wide rollups queue for a permit and always give it back', async (t) => {
+  const ta = await buildTestApp(t, { seed: true });
+  const periods = ['2019-20-Q1', '2019-20-Q2', '2019-20-Q3', '2019-20-Q4', '2019-20', '2018-19-Q4'];
+  for (let round = 0; round < 3; round++) {
+    const all = await Promise.all(periods.map((p) => ta.app.inject({ method: 'GET', url: `/v1/rollups/${p}` })));
+    t.same(all.map((r) => r.statusCode), periods.map(() => 200), `round ${round}: all answered`);
+    const etag = all[1].headers.etag as string;
+    const again = await ta.app.inject({ method: 'GET', url: `/v1/rollups/${periods[1]}`, headers: { 'if-none-match': etag } });
+    t.equal(again.statusCode, 304);
+  }
+  const bad = await Promise.all([1, 2, 3].map(() => ta.app.inject({ method: 'GET', url: '/v1/rollups/2019-21' })));
+  t.same(bad.map((r) => r.statusCode), [400, 400, 400]);
+  const after = await Promise.race([
+    ta.app.inject({ method: 'GET', url: '/v1/rollups/2019-20-Q2' }).then((r) => r.statusCode),
+    new Promise((r) => setTimeout(() => r('timed out'), 10_000)),
+  ]);
+  t.equal(after, 200, 'a permit is still free after all that');
+});
