@@ -53,18 +53,47 @@ const upsertReadings = (delta: string) => `
  */
 const throughMeasures = (parts: string[]) => upsertReadings(`
   select d.period_key, m.priority_id, m.frequency, m.reporting_quarter, m.new_in_year, d.reason, ${COUNTS.map((c) => `d.${c}`).join(', ')}
-  from (${parts.length === 1 ? parts[0] : netted(parts)}) d
+  from (${parts.join(' union all ')}) d
   cross join lateral (
     select priority_id, frequency, coalesce(reporting_quarter, 0)::smallint as reporting_quarter, coalesce(new_in_year, '') as new_in_year
     from measures where id = d.measure_id offset 0
   ) m`);
 
-/** Old and new rows netted per reading first: a row whose counted columns did not change costs no probe. */
-const netted = (parts: string[]) => `
-  select * from (
-    select measure_id, period_key, reason, ${COUNTS.map((c) => `sum(${c})::int as ${c}`).join(', ')}
-    from (${parts.join(' union all ')}) x group by measure_id, period_key, reason
-  ) y where (${COUNTS.join(', ')}) <> (${COUNTS.map(() => '0').join(', ')})`;
+const REASON_OF = (a: string) => `coalesce(case when ${a}.rag is not null then null when ${a}.status is not null then ${a}.status else ${a}.rag_reason end, '')`;
+
+/**
+ * An update's old and new rows paired by key: a reading whose rating, trend and reason did
+ * not change costs nothing more; a changed one costs one probe of its measure and leaves
+ * its old key for its new one. (Rows whose key itself changed, by SQL by hand, pair with
+ * nothing and count as one removal and one addition.)
+ */
+const updatedDelta = () => `
+  with p as (
+    select x.*, m.priority_id, m.frequency, m.reporting_quarter, m.new_in_year
+    from (
+      select coalesce(n.measure_id, o.measure_id) as measure_id, coalesce(n.period_key, o.period_key) as period_key,
+        o.measure_id is not null as o_in, ${REASON_OF('o')} as o_reason, o.rag as o_rag, o.trend as o_trend,
+        n.measure_id is not null as n_in, ${REASON_OF('n')} as n_reason, n.rag as n_rag, n.trend as n_trend
+      from old_rows o full join new_rows n on n.measure_id = o.measure_id and n.period_key = o.period_key
+    ) x
+    cross join lateral (
+      select priority_id, frequency, coalesce(reporting_quarter, 0)::smallint as reporting_quarter, coalesce(new_in_year, '') as new_in_year
+      from measures where id = x.measure_id offset 0
+    ) m
+    where (x.o_in, x.o_reason, x.o_rag, x.o_trend) is distinct from (x.n_in, x.n_reason, x.n_rag, x.n_trend)
+  )
+  select period_key, priority_id, frequency, reporting_quarter, new_in_year, reason,
+    sign as n,
+    case rag when 'HG' then sign else 0 end as hg, case rag when 'LG' then sign else 0 end as lg,
+    case rag when 'A' then sign else 0 end as a, case rag when 'LR' then sign else 0 end as lr,
+    case rag when 'HR' then sign else 0 end as hr,
+    case trend when 'improving' then sign else 0 end as improving, case trend when 'declining' then sign else 0 end as declining,
+    case trend when 'no_change' then sign else 0 end as no_change
+  from (
+    select period_key, priority_id, frequency, reporting_quarter, new_in_year, o_reason as reason, -1 as sign, o_rag as rag, o_trend as trend from p where o_in
+    union all
+    select period_key, priority_id, frequency, reporting_quarter, new_in_year, n_reason, 1, n_rag, n_trend from p where n_in
+  ) v`;
 
 /** The backfill: every reading, one hash join. */
 const backfill = () => upsertReadings(`
@@ -130,7 +159,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   await sql`create index measures_rollup_attrs_idx on measures (id) include (priority_id, frequency, reporting_quarter, new_in_year)`.execute(db);
 
   await fn('rollup_readings_inserted', throughMeasures([readingDelta('new_rows', 1)])).execute(db);
-  await fn('rollup_readings_updated', throughMeasures([readingDelta('old_rows', -1), readingDelta('new_rows', 1)])).execute(db);
+  await fn('rollup_readings_updated', upsertReadings(updatedDelta())).execute(db);
   await fn('rollup_readings_deleted', throughMeasures([readingDelta('old_rows', -1)])).execute(db);
   await fn('rollup_readings_truncated', 'delete from rollup_counts').execute(db);
   await fn('rollup_measures_inserted', upsertGroups(groupDelta('new_rows', 1))).execute(db);

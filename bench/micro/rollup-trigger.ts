@@ -57,6 +57,17 @@ try {
       }
     }
     console.log(`${label}: median ${median(off).toFixed(2)} ms without the triggers, ${median(on).toFixed(2)} ms with: +${(median(on) - median(off)).toFixed(2)} ms per ${SIZE} rows`);
+    // The same statement under EXPLAIN ANALYZE, which times each trigger inside the server:
+    // the triggers' own cost, without the round trip and the noise of a shared machine.
+    const inside: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      await c.query('begin');
+      const plan = (await c.query(`explain (analyze, format json) ${upsert}`, params(key, shift))).rows[0]['QUERY PLAN'][0];
+      await c.query('rollback');
+      inside.push((plan.Triggers as { 'Trigger Name': string; Time: number }[])
+        .filter((t) => t['Trigger Name'].startsWith('rollup_')).reduce((a, t) => a + t.Time, 0));
+    }
+    console.log(`  rollup triggers' time inside the statement (EXPLAIN ANALYZE): median ${median(inside).toFixed(2)} ms, best ${Math.min(...inside).toFixed(2)} ms`);
   }
   await c.end();
 } catch (err) {
