@@ -67,3 +67,23 @@ t.test('council-wide rollups queue for a permit and always give it back', async 
   ]);
   t.equal(after, 200, 'a permit is still free after all that');
 });
+
+// Clients that give up while their council-wide rollup waits for a permit (autocannon does
+// this at the end of every run) must not keep the permit: the next request is answered.
+t.test('a council-wide rollup abandoned while queued gives its permit back', async (t) => {
+  const ta = await buildTestApp(t, { seed: true });
+  const address = await ta.app.listen({ port: 0, host: '127.0.0.1' });
+  for (const ms of [5, 15, 30, 60]) {
+    // Ten at once (two build, eight queue), all abandoned after `ms`.
+    await Promise.all(Array.from({ length: 10 }, () => new Promise<void>((resolve) => {
+      const ctl = new AbortController();
+      fetch(`${address}/v1/rollups/2019-20?working=true`, { signal: ctl.signal }).then((r) => r.arrayBuffer()).catch(() => undefined).finally(resolve);
+      setTimeout(() => ctl.abort(), ms);
+    })));
+  }
+  const res = await Promise.race([
+    fetch(`${address}/v1/rollups/2019-20-Q2`).then((r) => r.status),
+    new Promise((r) => setTimeout(() => r('timed out'), 15_000)),
+  ]);
+  t.equal(res, 200, 'answered after abandoned requests');
+});

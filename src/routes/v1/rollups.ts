@@ -70,6 +70,11 @@ const rollups: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { ctx: { db
     const period = periodOf(req.params.period);
     // Held until the response is written (or the connection closes): serialising is part of the cost.
     const release = await councilWide();
+    if (req.raw.destroyed || reply.raw.destroyed || req.raw.socket?.destroyed) {
+      // The client went away while this waited (its onResponse has run already): nothing to build.
+      release();
+      throw new AppError('service-unavailable', 'The client closed the connection');
+    }
     held.set(req, release);
     reply.raw.once('close', release);
     let out;
