@@ -71,9 +71,12 @@ const rollups: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { ctx: { db
     // Held until the response is written (or the connection closes): serialising is part of the cost.
     const release = await councilWide();
     if (req.raw.destroyed || reply.raw.destroyed || req.raw.socket?.destroyed) {
-      // The client went away while this waited (its onResponse has run already): nothing to build.
+      // The client went away while this waited (its onResponse has run already): nothing to
+      // build, and nobody to answer (not an error worth a log line per request).
       release();
-      throw new AppError('service-unavailable', 'The client closed the connection');
+      reply.hijack();
+      reply.raw.destroy();
+      return;
     }
     held.set(req, release);
     reply.raw.once('close', release);
