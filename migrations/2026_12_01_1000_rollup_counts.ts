@@ -163,7 +163,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   await fn('rollup_readings_deleted', throughMeasures([readingDelta('old_rows', -1)])).execute(db);
   await fn('rollup_readings_truncated', 'delete from rollup_counts').execute(db);
   await fn('rollup_measures_inserted', upsertGroups(groupDelta('new_rows', 1))).execute(db);
-  // (A measure's readings go before it, by the foreign key, and leave rollup_counts then.)
+  // (A measure with readings cannot be deleted: its readings go first, and leave rollup_counts then.)
   await fn('rollup_measures_deleted', upsertGroups(groupDelta('old_rows', -1))).execute(db);
   await fn('rollup_measures_truncated', 'delete from rollup_counts; delete from rollup_measure_groups').execute(db);
   // A measure moved to another priority, or its frequency, reporting quarter or new_in_year
