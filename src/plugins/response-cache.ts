@@ -3,10 +3,14 @@ import { LRUCache } from 'lru-cache';
 import type { ChangeFeed } from '../db/change-feed.js';
 
 declare module 'fastify' {
-  interface FastifyRequest { cacheGeneration?: number }
+  interface FastifyRequest { cacheGeneration?: number; cacheFlight?: Flight }
 }
 
-interface Entry { generation: number; payload: string; headers: Record<string, string> }
+/** The body is kept encoded: a hit writes the bytes, with no string to encode again per request. */
+interface Entry { generation: number; payload: Buffer; headers: Record<string, string> }
+
+/** A miss being computed: identical requests arriving meanwhile wait for its entry. */
+interface Flight { key: string; promise: Promise<Entry | null>; settle: (e: Entry | null) => void }
 
 const WRITES = new Set(['PUT', 'POST', 'PATCH', 'DELETE']);
 const KEPT_HEADERS = ['content-type', 'etag', 'cache-control', 'vary'];
@@ -17,19 +21,52 @@ const keyOf = (req: FastifyRequest) => `${req.url}\u0000${req.headers.accept ?? 
  * change to the scorecard commits, on any instance: the change feed's generation moves and
  * every older entry is ignored. Reads stay exact, and a BI tool polling a rollup all day
  * costs one lookup. Auth runs before this (onRequest), so READ_ACCESS=key still applies.
+ *
+ * Misses are single-flight: while one request computes a (generation, key), identical
+ * requests wait for its response instead of each running the same statements (ten
+ * concurrent national rollups used to hold ten pool connections for seconds, and ten copies
+ * of the body). If the first one fails, or its response is not cacheable, each waiter
+ * computes its own.
  */
 export function registerResponseCache(app: FastifyInstance, feed: ChangeFeed | undefined, maxBytes = 64 * 1024 * 1024) {
   if (!feed) return;
   const cache = new LRUCache<string, Entry>({ maxSize: maxBytes, sizeCalculation: (e) => e.payload.length + 256 });
+  const flights = new Map<string, Flight>();
+  const settle = (req: FastifyRequest, entry: Entry | null) => {
+    const f = req.cacheFlight;
+    if (!f) return;
+    req.cacheFlight = undefined;
+    if (flights.get(f.key) === f) flights.delete(f.key);
+    f.settle(entry);
+  };
 
   app.addHook('preHandler', async (req, reply) => {
     if (req.method !== 'GET' || !feed.live) return;
-    req.cacheGeneration = feed.generation;
-    const hit = cache.get(keyOf(req));
-    if (!hit || hit.generation !== feed.generation) return;
-    reply.headers(hit.headers).header('x-cache', 'hit');
-    return reply.send(hit.payload);
+    const generation = feed.generation;
+    req.cacheGeneration = generation;
+    const key = keyOf(req);
+    const hit = cache.get(key);
+    if (hit && hit.generation === generation) {
+      reply.headers(hit.headers).header('x-cache', 'hit');
+      return reply.send(hit.payload);
+    }
+    const flightKey = `${generation}\u0000${key}`;
+    const running = flights.get(flightKey);
+    if (running) {
+      const shared = await running.promise;
+      if (!shared) return; // compute our own
+      reply.headers(shared.headers).header('x-cache', 'shared');
+      return reply.send(shared.payload);
+    }
+    let resolve!: (e: Entry | null) => void;
+    const promise = new Promise<Entry | null>((r) => { resolve = r; });
+    const flight: Flight = { key: flightKey, promise, settle: resolve };
+    flights.set(flightKey, flight);
+    req.cacheFlight = flight;
   });
+
+  // Whatever happened to the computing request (an error, a closed connection), its waiters go on.
+  app.addHook('onResponse', async (req) => settle(req, null));
 
   app.addHook('onSend', async (req, reply, payload) => {
     if (WRITES.has(req.method)) {
@@ -39,14 +76,20 @@ export function registerResponseCache(app: FastifyInstance, feed: ChangeFeed | u
       return payload;
     }
     if (req.method !== 'GET') return payload;
-    if (reply.statusCode !== 200 || typeof payload !== 'string' || reply.getHeader('x-cache')) return payload;
-    if (req.cacheGeneration === undefined || req.cacheGeneration !== feed.generation || !feed.live) return payload;
+    if (reply.statusCode !== 200 || typeof payload !== 'string' || reply.getHeader('x-cache') || req.cacheGeneration === undefined) {
+      settle(req, null);
+      return payload;
+    }
     const headers: Record<string, string> = {};
     for (const h of KEPT_HEADERS) {
       const v = reply.getHeader(h);
       if (v !== undefined) headers[h] = String(v);
     }
-    cache.set(keyOf(req), { generation: req.cacheGeneration, payload, headers });
-    return payload;
+    const entry: Entry = { generation: req.cacheGeneration, payload: Buffer.from(payload), headers };
+    // Waiters asked in the same generation as this request: its answer is theirs, even if a
+    // change committed since. The cache keeps it only if nothing changed.
+    settle(req, entry);
+    if (req.cacheGeneration === feed.generation && feed.live) cache.set(keyOf(req), entry);
+    return entry.payload;
   });
 }

@@ -68,14 +68,20 @@ function fold(t: PriorityTotals): { measures: Measures; completeness: PriorityRo
   const completeness = { expected: 0, received: 0, missing: [] as string[], receivedNotDue: 0 };
   for (const g of t.m ?? []) {
     measures.total += g.n;
-    if (g.rag !== null) {
-      measures.rated += g.n;
-      measures.byRating[g.rag] += g.n;
-    } else {
-      measures.notRated.total += g.n;
-      measures.notRated.byReason[reasonOf(g.reason)] += g.n;
+    let rated = 0;
+    for (const k of RAGS) {
+      measures.byRating[k] += g[k];
+      rated += g[k];
     }
-    measures.trend[g.trend === 'no_change' ? 'noChange' : g.trend ?? 'none'] += g.n;
+    measures.rated += rated;
+    if (g.n > rated) {
+      measures.notRated.total += g.n - rated;
+      measures.notRated.byReason[reasonOf(g.reason)] += g.n - rated;
+    }
+    measures.trend.improving += g.improving;
+    measures.trend.declining += g.declining;
+    measures.trend.noChange += g.no_change;
+    measures.trend.none += g.n - g.improving - g.declining - g.no_change;
     if (g.due) {
       completeness.expected += g.n;
       if (g.received) completeness.received += g.n;

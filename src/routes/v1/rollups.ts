@@ -27,17 +27,66 @@ const HOW = 'Per priority: the overall status and the score it came from (mean o
   'that has a value or a rating (a status-only reading such as not_due only when there is nothing else); per action, its ' +
   'latest update within the year. ETag / If-None-Match give 304 when nothing changed.';
 
+/** A counting semaphore: at most `n` holders; the rest wait in order. */
+function semaphore(n: number) {
+  let free = n;
+  const waiting: (() => void)[] = [];
+  const release = () => {
+    const next = waiting.shift();
+    if (next) next();
+    else free++;
+  };
+  return async (): Promise<() => void> => {
+    if (free > 0) free--;
+    else await new Promise<void>((resolve) => waiting.push(resolve));
+    let done = false;
+    return () => { if (!done) { done = true; release(); } };
+  };
+}
+
+/**
+ * Council-wide rollups being built and sent at once, per instance. A national one is a
+ * ~4 MB body built from 30,000 headline rows (tens of MB while it is built and serialised);
+ * ten at once on two cores were each ten times slower and took the process past 500 MB.
+ * Identical requests already share one computation (the response cache's single-flight);
+ * this bounds different ones, and every one when the cache is off.
+ */
+const COUNCIL_WIDE_AT_ONCE = 2;
+
 const rollups: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { ctx: { db, rollupRule } }) => {
+  const councilWide = semaphore(COUNCIL_WIDE_AT_ONCE);
+  const held = new WeakMap<object, () => void>();
+  const releaseHeld = async (req: object) => { held.get(req)?.(); };
   app.get('/rollups/:period', {
     config: { scope: 'read' },
+    onResponse: releaseHeld,
     schema: {
       tags: ['rollups'], summary: 'Council-wide rollup for a quarter or year: every priority, and the totals', security: [{ bearerAuth: [] }, {}],
       description: `${HOW} Council-wide (\`overall\`): priorities by status, totals by rating and reason, share of measures improving.`,
       params: Type.Object({ period: PeriodString }), querystring: CouncilRollupQuery,
       response: { 200: CouncilRollup, ...problemResponses(400, 401) },
     },
-  }, async (req) => {
-    const out = await buildRollup(db, rollupRule, { period: periodOf(req.params.period), priority: null, working: req.query.working ?? false });
+  }, async (req, reply) => {
+    const period = periodOf(req.params.period);
+    // Held until the response is written (or the connection closes): serialising is part of the cost.
+    const release = await councilWide();
+    if (req.raw.destroyed || reply.raw.destroyed || req.raw.socket?.destroyed) {
+      // The client went away while this waited (its onResponse has run already): nothing to
+      // build, and nobody to answer (not an error worth a log line per request).
+      release();
+      reply.hijack();
+      reply.raw.destroy();
+      return;
+    }
+    held.set(req, release);
+    reply.raw.once('close', release);
+    let out;
+    try {
+      out = await buildRollup(db, rollupRule, { period, priority: null, working: req.query.working ?? false });
+    } catch (err) {
+      release();
+      throw err;
+    }
     return { period: out!.period, rule: rollupRule, overall: out!.overall, priorities: out!.priorities };
   });
 
