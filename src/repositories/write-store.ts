@@ -99,7 +99,32 @@ export interface MeasureContext {
   /** Stored readings inside the window, by period key. */
   readings: Map<number, StoredReading>;
   /** Targets inside the window, by period key, without their reasons (see targetReasons); null: removed by this write. */
-  targets: Map<number, StoredTarget | null>;
+  targets: TargetsInWindow;
+}
+
+/**
+ * A window's targets as the context read returned them (`key|kind|value|min|max|rule|revision`,
+ * comma-separated), each parsed the first time the rules ask for it: a write reads the target
+ * of the period it writes, rarely the others of the year after.
+ */
+export class TargetsInWindow {
+  readonly #raw: string;
+  readonly #parsed = new Map<number, StoredTarget | null>();
+  constructor(raw: string | null) { this.#raw = raw ? `,${raw}` : ''; }
+
+  get(key: number): StoredTarget | null | undefined {
+    if (this.#parsed.has(key)) return this.#parsed.get(key);
+    const at = this.#raw.indexOf(`,${key}|`);
+    if (at < 0) return undefined;
+    const end = this.#raw.indexOf(',', at + 1);
+    const [, kind, value, min, max, rule, revision] = this.#raw.slice(at + 1, end < 0 ? undefined : end).split('|');
+    const spec: TargetSpec = kind === 'band' ? { kind, min, max } : kind === 'rule' ? { kind, rule: rule as 'baseline' } : { kind: 'value', value };
+    const t = { spec, revision: Number(revision), reason: null };
+    this.#parsed.set(key, t);
+    return t;
+  }
+
+  set(key: number, t: StoredTarget | null): void { this.#parsed.set(key, t); }
 }
 
 export async function loadWindows(db: Executor, windows: Window[]): Promise<Map<number, MeasureContext>> {
@@ -129,7 +154,7 @@ export async function loadWindows(db: Executor, windows: Window[]): Promise<Map<
     const { id, priority_id, polarity, management_info_only, frequency, reporting_quarter, trend_basis } = w;
     const ctx: MeasureContext = {
       rules: { polarity, management_info_only, frequency, reporting_quarter, trend_basis }, priorityId: priority_id,
-      earlier: new Map(), readings: new Map(), targets: new Map(),
+      earlier: new Map(), readings: new Map(), targets: new TargetsInWindow(w.t),
     };
     out.set(id, ctx);
     if (w.e) {
@@ -145,13 +170,6 @@ export async function loadWindows(db: Executor, windows: Window[]): Promise<Map<
         rag: x[9] as Rag | null, ragReason: x[10], variance: x[11], trend: x[12], trendPeriodKey: x[13], trendValue: x[14],
         revision: x[15], source: x[16], updatedAt: new Date(x[17]),
       });
-    }
-    if (w.t) {
-      for (const part of w.t.split(',')) {
-        const [key, kind, value, min, max, rule, revision] = part.split('|');
-        const spec: TargetSpec = kind === 'band' ? { kind, min, max } : kind === 'rule' ? { kind, rule: rule as 'baseline' } : { kind: 'value', value };
-        ctx.targets.set(Number(key), { spec, revision: Number(revision), reason: null });
-      }
     }
   }
   return out;
