@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from './config.js';
 import type { ChangeFeed } from './db/change-feed.js';
+import { MeasureDirectory } from './repositories/measure-directory.js';
 import type { Database } from './db/database.js';
 import { registerAuth } from './plugins/auth.js';
 import { clientErrorHandler, registerErrorHandling, sendProblem } from './plugins/errors.js';
@@ -42,6 +43,8 @@ export interface AppContext {
   writeGate: WriteGate;
   /** Response cache size in bytes (RESPONSE_CACHE_MB). */
   responseCacheBytes: number;
+  /** Measure ids and lock keys by code, for the batch write path (always re-checked under the lock). */
+  measures: MeasureDirectory;
 }
 
 /** The app factory: everything is passed in, nothing is a module-level singleton. */
@@ -92,7 +95,9 @@ export async function buildApp({ config, db, logger, changes }: AppDeps): Promis
   await registerOpenApi(app, API_VERSION);
 
   const writeGate = new WriteGate({ concurrency: config.WRITE_CONCURRENCY, maxQueue: config.WRITE_QUEUE_MAX });
-  const ctx: AppContext = { db, config, rollupRule, changes, writeGate, responseCacheBytes: config.RESPONSE_CACHE_MB * 1024 * 1024 };
+  const ctx: AppContext = {
+    db, config, rollupRule, changes, writeGate, responseCacheBytes: config.RESPONSE_CACHE_MB * 1024 * 1024, measures: new MeasureDirectory(),
+  };
   await app.register(healthRoutes, { db });
   await app.register(v1Routes, { prefix: '/v1', ctx });
   return app;

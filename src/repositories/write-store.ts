@@ -5,6 +5,7 @@ import { sql } from 'kysely';
 import type { MeasureRow } from '../db/types.js';
 import { DEPENDENT_SPAN } from '../domain/derive.js';
 import type { Rag, ReadingStatus, TargetSpec } from '../domain/types.js';
+import type { MeasureDirectory } from './measure-directory.js';
 import type { Executor, StoredReading, StoredTarget } from './readings.js';
 
 /**
@@ -33,12 +34,26 @@ export interface LockedMeasure { id: number; code: string; lockKey: number }
  * the write retry (checkLockedPriorities). A code created after this statement is reported
  * as unknown, never written without its lock.
  */
-export async function lockMeasuresByCode(db: Executor, codes: string[]): Promise<LockedMeasure[]> {
+export async function lockMeasuresByCode(db: Executor, codes: string[], directory?: MeasureDirectory): Promise<LockedMeasure[]> {
+  if (directory) {
+    const known: LockedMeasure[] = [];
+    for (const code of codes) {
+      const m = directory.get(code);
+      if (!m) break;
+      known.push({ id: m.id, code, lockKey: m.lockKey });
+    }
+    if (known.length === codes.length) {
+      const keys = [...new Set(known.map((m) => m.lockKey))].sort((a, b) => a - b);
+      await sql`select pg_advisory_xact_lock(${LOCK_BASE}::bigint + k) from unnest(${keys}::int[]) as k`.execute(db);
+      return known;
+    }
+  }
   const r = await sql<LockedMeasure & { locks: number }>`
     with m as materialized (select id, code, priority_id % ${LOCK_KEYS}::int as "lockKey" from measures where code = any(${codes}::text[])),
     l as (select count(pg_advisory_xact_lock(${LOCK_BASE}::bigint + k))::int as locks
       from (select distinct "lockKey" as k from m order by k) keys)
     select m.id, m.code, m."lockKey", l.locks from m, l order by m.id`.execute(db);
+  for (const m of r.rows) directory?.remember(m.code, m.id, m.lockKey);
   return r.rows.map(({ id, code, lockKey }) => ({ id, code, lockKey }));
 }
 

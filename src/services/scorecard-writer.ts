@@ -4,6 +4,8 @@
 // (lockAndReadMeasures: advisory locks in key order), so concurrent writers (on any connection
 // or instance) serialise per measure and cannot deadlock with each other.
 import { sql, type Transaction } from 'kysely';
+import type { Database } from '../db/database.js';
+import type { MeasureDirectory } from '../repositories/measure-directory.js';
 import type { DB, MeasureRow } from '../db/types.js';
 import { deriveReading, DEPENDENT_SPAN, type Derived, type MeasureRules } from '../domain/derive.js';
 import type { TargetSpec } from '../domain/types.js';
@@ -25,8 +27,8 @@ export const rulesOf = (m: MeasureRuleColumns): MeasureRules => ({
 });
 
 /** Locks the named measures; returns those that exist, by code. */
-export async function lockMeasures(trx: Trx, codes: string[]): Promise<Map<string, LockedMeasure>> {
-  const rows = await lockMeasuresByCode(trx, [...new Set(codes)]);
+export async function lockMeasures(trx: Trx, codes: string[], directory?: MeasureDirectory): Promise<Map<string, LockedMeasure>> {
+  const rows = await lockMeasuresByCode(trx, [...new Set(codes)], directory);
   return new Map(rows.map((m) => [m.code, m]));
 }
 
@@ -35,6 +37,17 @@ export const lockMeasureRow = (trx: Trx, code: string): Promise<MeasureRow | und
 
 /** A measure moving to another priority takes that priority's lock too. */
 export const lockMovedTo = (trx: Trx, priorityId: number): Promise<void> => lockPriority(trx, priorityId);
+
+/** Windows from this many measures up are read in two halves at once, when a second connection may be used. */
+const PARALLEL_READ_FROM = 400;
+
+async function readContext(trx: Trx, windows: Window[], pool: Database | undefined): Promise<Map<number, MeasureContext>> {
+  if (!pool || windows.length < PARALLEL_READ_FROM) return loadWindows(trx, windows);
+  const half = Math.ceil(windows.length / 2);
+  const [a, b] = await Promise.all([loadWindows(trx, windows.slice(0, half)), loadWindows(pool, windows.slice(half))]);
+  for (const [id, c] of b) a.set(id, c);
+  return a;
+}
 
 /** One number per (measure, period): ids and period keys are positive int4 and keys < 100,000. */
 const rk = (measureId: number, key: number) => measureId * 100_000 + key;
@@ -73,7 +86,17 @@ export async function applyChanges(
   trx: Trx,
   measures: Map<string, LockedMeasure>,
   changes: { readings?: ReadingChange[]; targets?: TargetChange[]; allPeriodsOf?: LockedMeasure[] },
-  opts: { source: string; dryRun?: boolean; now?: Date },
+  opts: {
+    source: string; dryRun?: boolean; now?: Date;
+    /**
+     * The pool, when this transaction has written nothing the context read must see: then a
+     * large write reads half its context on a second connection, in parallel (the locks are
+     * held, so committed data is all there is to see for these measures).
+     */
+    parallelRead?: Database;
+    /** Where lockMeasures found the ids and lock keys, if it used one: forgotten when stale. */
+    directory?: MeasureDirectory;
+  },
 ): Promise<WriteOutcome> {
   const now = opts.now ?? new Date();
   const readingChanges = changes.readings ?? [];
@@ -95,14 +118,18 @@ export async function applyChanges(
   for (const m of changes.allPeriodsOf ?? []) widen(m.id, 0, 2_147_483_647 - DEPENDENT_SPAN);
   const windows: Window[] = [...span].map(([measureId, w]) => ({ measureId, lo: w.lo, hi: w.hi }));
 
-  const context = await loadWindows(trx, windows);
+  const context = await readContext(trx, windows, opts.parallelRead);
   const ctxOf = (id: number) => context.get(id)!;
-  const moved = await unlockedPriorities(trx, new Map([...measures.values()].map((m) => [m.id, m.lockKey])),
+  const gone = [...measures.values()].filter((m) => !context.has(m.id));
+  const moved = gone.length ? [] : await unlockedPriorities(trx, new Map([...measures.values()].map((m) => [m.id, m.lockKey])),
     new Map([...context].map(([id, c]) => [id, c.priorityId])));
-  if (moved.length) {
-    // Moved to another priority by a writer that committed after our lock statement read it:
-    // the whole transaction runs again (inTransaction retries 40001) and locks the new one.
-    throw Object.assign(new Error(`measures ${moved.join(', ')} moved to another priority while this write waited; retrying`), { code: '40001' });
+  if (gone.length || moved.length) {
+    // Moved to another priority (or removed) by a writer that committed after the lock keys
+    // were looked up: the whole transaction runs again (inTransaction retries 40001) with a
+    // fresh lookup, and locks the priority the measure is in now.
+    const stale = new Set([...gone.map((m) => m.id), ...moved]);
+    opts.directory?.forget([...measures.values()].filter((m) => stale.has(m.id)).map((m) => m.code));
+    throw Object.assign(new Error(`measures ${[...stale].join(', ')} moved or removed while this write waited; retrying`), { code: '40001' });
   }
   for (const t of await targetReasons(trx, targetChanges.map((c) => ({ measureId: measures.get(c.measure)!.id, key: c.key })))) {
     const cur = ctxOf(t.measureId).targets.get(t.key);

@@ -89,3 +89,36 @@ t.test('a measure moved to another priority while a batch waits: the batch retri
   const stored = (await ta.app.inject({ method: 'GET', url: '/v1/measures/M1/readings/2019-20-Q2' })).json();
   t.equal(stored.value, 3);
 });
+
+t.test('remembered lock keys are re-checked: a measure moved or re-created since is locked and written as it is now', async (t) => {
+  const ta = await buildTestApp(t);
+  await defineMeasure(ta, 'M1', {}, 'P1');
+  await defineMeasure(ta, 'M2', {}, 'P2');
+  await defineMeasure(ta, 'M3', {}, 'P1');
+  const post = (readings: unknown[]) => ta.as('write', { method: 'POST', url: '/v1/readings/batch', payload: { readings } });
+  t.equal((await post([{ measure: 'M1', period: '2019-20-Q1', value: 1 }, { measure: 'M3', period: '2019-20-Q1', value: 1 }])).statusCode, 200, 'M1 and M3 remembered');
+
+  // Moved to P2 behind the service's back, while P2's lock is held: the next batch must wait for P2.
+  await sql`update measures set priority_id = (select id from priorities where code = 'P2') where code = 'M1'`.execute(ta.db);
+  const c = new pg.Client({ connectionString: ta.url });
+  await c.connect();
+  await c.query('begin');
+  await c.query(HOLD_WRITE_LOCK, ['M2']);
+  let done = false;
+  const moved = post([{ measure: 'M1', period: '2019-20-Q2', value: 2 }]).finally(() => { done = true; });
+  await sleep(400);
+  t.equal(done, false, 'it waits for the lock of the priority M1 is in now, not the one remembered');
+  await c.query('rollback');
+  await c.end();
+  t.equal((await moved).statusCode, 200);
+
+  // Removed and created again under the same code: a new id; the batch writes the new measure.
+  await sql`delete from readings where measure_id = (select id from measures where code = 'M3')`.execute(ta.db);
+  await sql`delete from measures where code = 'M3'`.execute(ta.db);
+  await defineMeasure(ta, 'M3', {}, 'P1');
+  const again = await post([{ measure: 'M3', period: '2019-20-Q2', value: 5 }]);
+  t.equal(again.statusCode, 200);
+  t.equal(again.json().written, 1);
+  const { rows } = await sql<{ n: string }>`select count(*) as n from readings r join measures m on m.id = r.measure_id where m.code = 'M3'`.execute(ta.db);
+  t.equal(Number(rows[0].n), 1, 'stored against the measure as it is now');
+});

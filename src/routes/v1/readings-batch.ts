@@ -11,7 +11,10 @@ import { applyChanges, lockMeasures, unknownMeasures, unprocessable } from '../.
 import { abortWhenClosed } from '../../services/write-gate.js';
 import type { RouteOptions } from './index.js';
 
-const batch: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { ctx: { db, writeGate } }) => {
+const batch: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { ctx: { db, writeGate, config, measures: directory } }) => {
+  // A batch may read half its context on a second pooled connection while its transaction
+  // holds one; with fewer gated batches than connections, one of them can always get it.
+  const parallelRead = writeGate.concurrency < config.DB_POOL_MAX ? db : undefined;
   app.post('/readings/batch', {
     config: { scope: 'write' },
     schema: {
@@ -46,10 +49,10 @@ const batch: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { ctx: { db, 
         const stored = await claimIdempotencyKey(trx, req.apiKey.id, idemKey, hash);
         if (stored) return { replay: true as const, ...stored };
       }
-      const measures = await lockMeasures(trx, changes.map((c) => c.measure));
+      const measures = await lockMeasures(trx, changes.map((c) => c.measure), directory);
       const missing = unknownMeasures(measures, changes, (i) => `/body/readings/${i}/measure`);
       if (missing.length) throw unprocessable(missing, missing.length === 1 ? 'item' : 'items');
-      const res = await applyChanges(trx, measures, { readings: changes }, { source: sourceOf(req), dryRun });
+      const res = await applyChanges(trx, measures, { readings: changes }, { source: sourceOf(req), dryRun, parallelRead, directory });
       const body = { dryRun, written: res.written, unchanged: res.unchanged, rederived: res.rederived, readings: res.views };
       if (idemKey && req.apiKey && !dryRun) await storeIdempotentResponse(trx, req.apiKey.id, idemKey, hash, 200, body);
       return { replay: false as const, status: 200, body };
