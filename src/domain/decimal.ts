@@ -41,7 +41,19 @@ export function toDecimal(str: string, what: string): Dec {
   return d;
 }
 
+// What PostgreSQL's numeric::text and the API's inputs look like: no exponent, few digits.
+const SIMPLE = /^(-?)(\d+)(?:\.(\d+))?$/;
+
 function parseDecimal(str: string, what: string): Dec {
+  const simple = typeof str === 'string' && str.length <= 40 ? SIMPLE.exec(str) : null;
+  if (simple) {
+    const frac = simple[3] ?? '';
+    let end = frac.length;
+    while (end > 0 && frac.charCodeAt(end - 1) === 48) end--;
+    const m = BigInt(simple[2] + frac.slice(0, end));
+    if (m === 0n) return ZERO;
+    return { m: simple[1] ? -m : m, s: end };
+  }
   const match = typeof str === 'string' ? LITERAL.exec(str) : null;
   if (!match || (match[2] === '' && (match[3] ?? '') === '')) {
     throw new RangeError(`${what} is not a decimal number: ${JSON.stringify(str)}`);

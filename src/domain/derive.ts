@@ -40,6 +40,19 @@ export interface Derived {
 /** Periods whose readings can change when this period's value changes: the ones comparing with it. */
 export const DEPENDENT_SPAN = 10; // one year in period-key units (year * 10 + quarter)
 
+// The basis period by key, trend basis and frequency: a batch asks the same few thousand times.
+const basisKeys = new Map<number, number>();
+const FREQ_INDEX: Record<Frequency, number> = { quarterly: 0, biannual: 1, annual: 2 };
+function basisKeyOf(key: number, basis: TrendBasis, frequency: Frequency): number {
+  const memo = key * 8 + (basis === 'same_period_last_year' ? 4 : 0) + FREQ_INDEX[frequency];
+  let k = basisKeys.get(memo);
+  if (k === undefined) {
+    k = periodKey(basisPeriod(periodFromKey(key), basis, frequency));
+    if (basisKeys.size < 100_000) basisKeys.set(memo, k);
+  }
+  return k;
+}
+
 export function deriveReading(rules: MeasureRules, key: number, reading: ReadingCore, history: MeasureHistory): Derived {
   const target = history.target(key);
   const rating = rate({
@@ -50,7 +63,7 @@ export function deriveReading(rules: MeasureRules, key: number, reading: Reading
     target,
     lastYearValue: history.value(key - DEPENDENT_SPAN),
   });
-  const basisKey = periodKey(basisPeriod(periodFromKey(key), rules.trendBasis, rules.frequency));
+  const basisKey = basisKeyOf(key, rules.trendBasis, rules.frequency);
   const basisValue = history.value(basisKey);
   const t = trend({
     polarity: rules.polarity,
