@@ -90,7 +90,11 @@ export type MeasureRuleColumns = Pick<MeasureRow, 'polarity' | 'management_info_
 /** What the write path reads of a measure under the lock: its rules and its priority (whose lock it must hold). */
 export type MeasureLockedColumns = MeasureRuleColumns & Pick<MeasureRow, 'priority_id'>;
 
-export interface Window { measureId: number; lo: number; hi: number }
+/**
+ * The periods [lo, hi] a write can change for a measure; `single`: only `lo` itself is written
+ * (then, when no later reading exists, the target of `lo` is the only one read).
+ */
+export interface Window { measureId: number; lo: number; hi: number; single?: boolean }
 
 type ReadingTuple = [
   key: number, value: string | null, numerator: string | null, denominator: string | null, status: string | null,
@@ -145,6 +149,8 @@ export class TargetsInWindow {
 export async function loadWindows(db: Executor, windows: Window[]): Promise<Map<number, MeasureContext>> {
   const out = new Map<number, MeasureContext>();
   if (!windows.length) return out;
+  // Targets: only the written period's when it is the measure's one written period and no later
+  // reading compares with it (the quarter-end case), else the whole window's.
   // One range scan of a measure's readings from a year before the window to its end: values
   // before the window and targets, the bulk of it, as compact `key=value` and
   // `key|kind|value|min|max|rule|revision` lists (PostgreSQL builds those several times faster
@@ -155,8 +161,10 @@ export async function loadWindows(db: Executor, windows: Window[]): Promise<Map<
     select w.id, m.priority_id, m.polarity, m.management_info_only, m.frequency, m.reporting_quarter, m.trend_basis, rr.e, rr.r,
       (select string_agg(t.period_key || '|' || t.kind || '|' || coalesce(t.value::text, '') || '|' || coalesce(t.min::text, '') || '|' ||
           coalesce(t.max::text, '') || '|' || coalesce(t.rule, '') || '|' || t.revision, ',')
-        from targets t where t.measure_id = w.id and t.period_key between w.lo and w.hi) as t
-    from unnest(${windows.map((w) => w.measureId)}::int[], ${windows.map((w) => w.lo)}::int[], ${windows.map((w) => w.hi)}::int[]) as w(id, lo, hi)
+        from targets t where t.measure_id = w.id
+          and t.period_key between w.lo and case when w.single and rr.r is null then w.lo else w.hi end) as t
+    from unnest(${windows.map((w) => w.measureId)}::int[], ${windows.map((w) => w.lo)}::int[], ${windows.map((w) => w.hi)}::int[],
+      ${windows.map((w) => w.single === true)}::bool[]) as w(id, lo, hi, single)
     join measures m on m.id = w.id
     cross join lateral (
       select string_agg(r.period_key || '=' || coalesce(r.value::text, ''), ',') filter (where r.period_key < w.lo) as e,

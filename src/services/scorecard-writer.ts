@@ -106,17 +106,19 @@ export async function applyChanges(
   }
 
   // Which periods can change: the written ones and, up to a year later, those comparing with them.
-  const span = new Map<number, { lo: number; hi: number }>();
+  // `only`: true while the measure has one written period, the window's first (so, if no later
+  // reading exists, that period's target is the only one the rules read).
+  const span = new Map<number, { lo: number; hi: number; only: boolean }>();
   const widen = (id: number, lo: number, hi: number) => {
     const w = span.get(id);
-    span.set(id, w ? { lo: Math.min(w.lo, lo), hi: Math.max(w.hi, hi) } : { lo, hi });
+    span.set(id, w ? { lo: Math.min(w.lo, lo), hi: Math.max(w.hi, hi), only: false } : { lo, hi, only: true });
   };
   for (const c of [...readingChanges, ...targetChanges]) {
     const m = measures.get(c.measure)!;
     widen(m.id, c.key, c.key + DEPENDENT_SPAN);
   }
-  for (const m of changes.allPeriodsOf ?? []) widen(m.id, 0, 2_147_483_647 - DEPENDENT_SPAN);
-  const windows: Window[] = [...span].map(([measureId, w]) => ({ measureId, lo: w.lo, hi: w.hi }));
+  for (const m of changes.allPeriodsOf ?? []) { widen(m.id, 0, 2_147_483_647 - DEPENDENT_SPAN); span.get(m.id)!.only = false; }
+  const windows: Window[] = [...span].map(([measureId, w]) => ({ measureId, lo: w.lo, hi: w.hi, single: w.only }));
 
   const context = await readContext(trx, windows, opts.parallelRead);
   const ctxOf = (id: number) => context.get(id)!;
