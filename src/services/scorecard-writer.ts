@@ -122,7 +122,7 @@ export async function applyChanges(
 
   const context = await readContext(trx, windows, opts.parallelRead);
   const ctxOf = (id: number) => context.get(id)!;
-  const gone = [...measures.values()].filter((m) => !context.has(m.id));
+  const gone = [...measures.values()].filter((m) => span.has(m.id) && !context.has(m.id));
   const moved = gone.length ? [] : await unlockedPriorities(trx, new Map([...measures.values()].map((m) => [m.id, m.lockKey])),
     new Map([...context].map(([id, c]) => [id, c.priorityId])));
   if (gone.length || moved.length) {
