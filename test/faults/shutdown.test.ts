@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { generateKey } from '../../src/repositories/api-keys.js';
-import { sleep, waitFor } from '../helpers/hostile.js';
+import { HOLD_WRITE_LOCK, sleep, waitFor } from '../helpers/hostile.js';
 import { http, processAlive, startService, type HttpResult, type Service } from '../helpers/service.js';
 
 /** Processes whose command line names the directory (postgres and its workers). */
@@ -43,13 +43,13 @@ t.test('SIGTERM: finish in flight, refuse new, close everything, exit 0', async 
   t.ok(processAlive(Number(pmPid)), `postmaster ${pmPid} is alive`);
   const password = (await readFile(join(dir, 'postgres-password'), 'utf8')).trim();
 
-  // Make a big batch slow: hold one of its measures' row locks from another connection.
+  // Make a big batch slow: hold its measures' write lock from another connection.
   locker = new pg.Client({ host: '127.0.0.1', port: Number(pgPort), user: 'postgres', password, database: 'scorecard' });
   await locker.connect();
   const codes = (await locker.query<{ code: string }>('select code from measures order by id limit 100')).rows.map((r) => r.code);
   t.ok(codes.includes('BBH-02') && codes.length === 100, 'seeded measures');
   await locker.query('begin');
-  await locker.query("select id from measures where code = 'BBH-02' for update");
+  await locker.query(HOLD_WRITE_LOCK, ['BBH-02']);
   const readings = codes.flatMap((code) => [2030, 2031, 2032, 2033, 2034].flatMap((y) => [1, 2, 3, 4].map((q) => ({ measure: code, period: `${y}-${(y + 1) % 100}-Q${q}`, value: q }))));
   t.equal(readings.length, 2000);
   const slow: Promise<HttpResult> = http(s.base, 'POST', '/v1/readings/batch', { body: { readings }, headers: { authorization: `Bearer ${key}` }, timeoutMs: 20_000 });
