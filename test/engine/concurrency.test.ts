@@ -1,11 +1,10 @@
 import t from 'tap';
-import pg from 'pg';
 import { sql } from 'kysely';
 import { buildApp } from '../../src/app.js';
 import { createDatabase } from '../../src/db/database.js';
 import { buildTestApp, defineMeasure } from '../helpers/app.js';
 import { staleReadings } from '../helpers/recompute.js';
-import { HOLD_WRITE_LOCK, sleep, waitFor } from '../helpers/hostile.js';
+import { holdMeasureLock, sleep, waitFor } from '../helpers/hostile.js';
 
 t.test('24 clients writing one reading over two service instances: one reading, one revision per change', async (t) => {
   const ta = await buildTestApp(t);
@@ -62,17 +61,9 @@ t.test('a measure moved to another priority while a batch waits: the batch retri
   const ta = await buildTestApp(t);
   await defineMeasure(ta, 'M1', {}, 'P1');
   await defineMeasure(ta, 'M2', {}, 'P2');
-  const hold = async (code: string) => {
-    const c = new pg.Client({ connectionString: ta.url });
-    await c.connect();
-    await c.query('begin');
-    await c.query(HOLD_WRITE_LOCK, [code]);
-    return { release: async () => { await c.query('rollback'); await c.end(); } };
-  };
-  const waiting = async () => Number((await sql<{ n: string }>`select count(*) as n from pg_stat_activity
-    where wait_event_type = 'Lock' and datname = current_database()`.execute(ta.db)).rows[0].n);
-  const p2 = await hold('M2');
-  const p1 = await hold('M1');
+  const p2 = await holdMeasureLock(ta.url, 'M2');
+  const p1 = await holdMeasureLock(ta.url, 'M1');
+  const waiting = p2.waiting;
   let done = false;
   const batch = ta.as('write', { method: 'POST', url: '/v1/readings/batch', payload: { readings: [{ measure: 'M1', period: '2019-20-Q2', value: 3 }] } })
     .finally(() => { done = true; });
@@ -100,16 +91,12 @@ t.test('remembered lock keys are re-checked: a measure moved or re-created since
 
   // Moved to P2 behind the service's back, while P2's lock is held: the next batch must wait for P2.
   await sql`update measures set priority_id = (select id from priorities where code = 'P2') where code = 'M1'`.execute(ta.db);
-  const c = new pg.Client({ connectionString: ta.url });
-  await c.connect();
-  await c.query('begin');
-  await c.query(HOLD_WRITE_LOCK, ['M2']);
+  const p2 = await holdMeasureLock(ta.url, 'M2');
   let done = false;
   const moved = post([{ measure: 'M1', period: '2019-20-Q2', value: 2 }]).finally(() => { done = true; });
   await sleep(400);
   t.equal(done, false, 'it waits for the lock of the priority M1 is in now, not the one remembered');
-  await c.query('rollback');
-  await c.end();
+  await p2.release();
   t.equal((await moved).statusCode, 200);
 
   // Removed and created again under the same code: a new id; the batch writes the new measure.

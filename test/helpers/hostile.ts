@@ -2,6 +2,7 @@
 // prove a refused request wrote nothing), a problem+json assertion, and a log capture.
 import { Writable } from 'node:stream';
 import { sql } from 'kysely';
+import pg from 'pg';
 import { pino, type Logger } from 'pino';
 import type { InjectOptions } from 'fastify';
 import type { Test } from 'tap';
@@ -102,6 +103,23 @@ export function captureLogger(): { logger: Logger; lines: string[] } {
 
 /** Takes the write lock of the measure with code $1, as every writer does (src/repositories/write-store.ts). */
 export const HOLD_WRITE_LOCK = 'select pg_advisory_xact_lock((23566::bigint << 32) + priority_id % 4096) from measures where code = $1';
+
+/** Holds a measure's write lock from another connection, as another writer of the database might. */
+export async function holdMeasureLock(url: string, code = 'BBH-02') {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  await c.query('begin');
+  await c.query(HOLD_WRITE_LOCK, [code]);
+  const waiting = async () => Number((await c.query(`select count(*) as n from pg_stat_activity
+    where wait_event_type = 'Lock' and pid <> pg_backend_pid() and datname = current_database()`)).rows[0].n);
+  return {
+    /** Sessions of this database waiting for a lock now. */
+    waiting,
+    /** Resolves once some other session waits for a lock. */
+    waiter: () => waitFor('a session waiting for the lock', async () => (await waiting()) > 0, 5000),
+    release: async () => { await c.query('rollback'); await c.end(); },
+  };
+}
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 

@@ -4,21 +4,7 @@ import t from 'tap';
 import pg from 'pg';
 import { sql } from 'kysely';
 import { buildTestApp } from '../helpers/app.js';
-import { assertProblem, HOLD_WRITE_LOCK, fingerprint, waitFor } from '../helpers/hostile.js';
-
-/** Holds a measure's write lock from another connection, as another writer of the database might. */
-async function holdMeasureLock(url: string, code = 'BBH-02') {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  await c.query('begin');
-  await c.query(HOLD_WRITE_LOCK, [code]);
-  return {
-    /** Resolves once some other session waits for a lock. */
-    waiter: () => waitFor('a session waiting for the lock', async () =>
-      (await c.query("select 1 from pg_stat_activity where wait_event_type = 'Lock' and pid <> pg_backend_pid()")).rowCount, 5000),
-    release: async () => { await c.query('rollback'); await c.end(); },
-  };
-}
+import { assertProblem, fingerprint, holdMeasureLock } from '../helpers/hostile.js';
 
 const write = { method: 'PUT' as const, url: '/v1/measures/BBH-02/readings/2019-20-Q3', payload: { value: 5 } };
 const batch = { method: 'POST' as const, url: '/v1/readings/batch', payload: { readings: [{ measure: 'BBH-02', period: '2019-20-Q3', value: 5 }] } };
