@@ -22,14 +22,18 @@ export async function up(db: Kysely<any>): Promise<void> {
       missing int;
       keys int[];
     begin
-      -- One pass: which rows name no measure, and the priority locks of those that do.
-      select count(*) filter (where m.id is null), array_agg(distinct m.priority_id % 4096) filter (where m.id is not null)
-        into missing, keys
+      -- The priority locks of the measures the rows name (held already when the service writes).
+      select array_agg(distinct m.priority_id % 4096) filter (where m.id is not null)
+        into keys
         from new_rows n
         -- a probe per row (offset 0 keeps it one): a transition table has no statistics, and a
         -- hash join would read all 200,000 measures of a national set for every batch
         left join lateral (select x.id, x.priority_id from measures x where x.id = n.measure_id offset 0) m on true;
       perform pg_advisory_xact_lock((23566::bigint << 32) + k) from unnest(keys) as k order by k;
+      -- Again under the locks (a new statement, a new snapshot): a delete that held one of them
+      -- has committed by now, and its measure must count as missing.
+      select count(*) into missing from new_rows n
+        where not exists (select 1 from measures x where x.id = n.measure_id offset 0);
       if missing > 0 then
         raise foreign_key_violation using message = 'a reading names a measure that does not exist',
           detail = (select 'measure_id ' || n.measure_id from new_rows n

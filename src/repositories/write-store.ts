@@ -77,11 +77,19 @@ export async function unlockedPriorities(db: Executor, locked: Map<number, numbe
   return odd.filter(([, p]) => !keys.has(lockKeyOf(p))).map(([id]) => id);
 }
 
-/** The same for one measure with its whole row (read after the lock), for a writer that replaces the measure. */
+/**
+ * The same for one measure with its whole row (read after the lock), for a writer that
+ * replaces the measure. A measure moved to another priority between the lookup and the lock
+ * makes the transaction run again (40001), as in applyChanges: its lock is not the one held.
+ */
 export async function lockMeasureRowByCode(db: Executor, code: string): Promise<MeasureRow | undefined> {
   const [m] = await lockMeasuresByCode(db, [code]);
   if (!m) return undefined;
-  return (await sql<MeasureRow>`select * from measures where id = ${m.id}`.execute(db)).rows[0];
+  const row = (await sql<MeasureRow>`select * from measures where id = ${m.id}`.execute(db)).rows[0];
+  if (row && lockKeyOf(row.priority_id) !== m.lockKey) {
+    throw Object.assign(new Error(`measure ${code} moved to another priority while this write waited; retrying`), { code: '40001' });
+  }
+  return row;
 }
 
 /** What the rules read of a measure. */

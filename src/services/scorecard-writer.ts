@@ -38,8 +38,8 @@ export const lockMeasureRow = (trx: Trx, code: string): Promise<MeasureRow | und
 /** A measure moving to another priority takes that priority's lock too. */
 export const lockMovedTo = (trx: Trx, priorityId: number): Promise<void> => lockPriority(trx, priorityId);
 
-/** Windows from this many measures up are read in two halves at once, when a second connection may be used. */
-const PARALLEL_READ_FROM = 400;
+/** Windows from this many measures up are read in two halves at once, when a second connection is given. */
+export const PARALLEL_READ_FROM = 400;
 
 async function readContext(trx: Trx, windows: Window[], pool: Database | undefined): Promise<Map<number, MeasureContext>> {
   if (!pool || windows.length < PARALLEL_READ_FROM) return loadWindows(trx, windows);
@@ -89,9 +89,9 @@ export async function applyChanges(
   opts: {
     source: string; dryRun?: boolean; now?: Date;
     /**
-     * The pool, when this transaction has written nothing the context read must see: then a
-     * large write reads half its context on a second connection, in parallel (the locks are
-     * held, so committed data is all there is to see for these measures).
+     * A second connection, already held, when this transaction has written nothing the context
+     * read must see: a large write then reads half its context on it, in parallel (the locks
+     * are held, so committed data is all there is to see for these measures).
      */
     parallelRead?: Database;
     /** Where lockMeasures found the ids and lock keys, if it used one: forgotten when stale. */

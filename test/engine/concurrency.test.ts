@@ -109,3 +109,25 @@ t.test('remembered lock keys are re-checked: a measure moved or re-created since
   const { rows } = await sql<{ n: string }>`select count(*) as n from readings r join measures m on m.id = r.measure_id where m.code = 'M3'`.execute(ta.db);
   t.equal(Number(rows[0].n), 1, 'stored against the measure as it is now');
 });
+
+t.test('a measure change racing a move to another priority waits for the new priority\'s lock', async (t) => {
+  const ta = await buildTestApp(t);
+  await defineMeasure(ta, 'M1', {}, 'P1');
+  await defineMeasure(ta, 'M2', {}, 'P2');
+  t.equal((await ta.as('write', { method: 'PUT', url: '/v1/measures/M1/readings/2019-20-Q2', payload: { value: 3, target: 4 } })).statusCode, 201);
+  const p1 = await holdMeasureLock(ta.url, 'M1');
+  let done = false;
+  const patch = ta.as('admin', { method: 'PATCH', url: '/v1/measures/M1', payload: { polarity: 'lower' } }).finally(() => { done = true; });
+  await p1.waiter();
+  // Moved behind the service's back while the PATCH waits for P1; P2 is busy.
+  await sql`update measures set priority_id = (select id from priorities where code = 'P2') where code = 'M1'`.execute(ta.db);
+  const p2 = await holdMeasureLock(ta.url, 'M2');
+  await p1.release();
+  await sleep(400);
+  t.equal(done, false, 'the PATCH waits for the lock of the priority M1 is in now');
+  await p2.release();
+  const res = await patch;
+  t.equal(res.statusCode, 200);
+  const reading = (await ta.app.inject({ method: 'GET', url: '/v1/measures/M1/readings/2019-20-Q2' })).json();
+  t.equal(reading.rag, 'HG', 're-derived as lower-is-better: 3 against 4 is 25% better');
+});

@@ -7,14 +7,16 @@ import { claimIdempotencyKey, requestHash, storeIdempotentResponse } from '../..
 import { problemResponses } from '../../schemas/common.js';
 import { BatchBody, BatchResult } from '../../schemas/readings.js';
 import { toReadingChange } from '../../services/reading-writes.js';
-import { applyChanges, lockMeasures, unknownMeasures, unprocessable } from '../../services/scorecard-writer.js';
+import type { Database } from '../../db/database.js';
+import { applyChanges, lockMeasures, PARALLEL_READ_FROM, unknownMeasures, unprocessable } from '../../services/scorecard-writer.js';
 import { abortWhenClosed } from '../../services/write-gate.js';
 import type { RouteOptions } from './index.js';
 
 const batch: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { ctx: { db, writeGate, config, measures: directory } }) => {
-  // A batch may read half its context on a second pooled connection while its transaction
-  // holds one; with fewer gated batches than connections, one of them can always get it.
-  const parallelRead = writeGate.concurrency < config.DB_POOL_MAX ? db : undefined;
+  // A large batch reads half its context on a second connection, taken before its transaction
+  // and its locks: one taken under the locks could wait for a pool that other writers, waiting
+  // for those locks, have filled. Gated batches take two connections each at most.
+  const parallel = writeGate.concurrency * 2 < config.DB_POOL_MAX;
   app.post('/readings/batch', {
     config: { scope: 'write' },
     schema: {
@@ -44,7 +46,7 @@ const batch: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { ctx: { db, 
 
     const idemKey = req.headers['idempotency-key'];
     const hash = idemKey ? requestHash(req.body) : '';
-    const out = await writeGate.run(() => inTransaction(db, async (trx) => {
+    const write = (parallelRead?: Database) => inTransaction(db, async (trx) => {
       if (idemKey && req.apiKey) {
         const stored = await claimIdempotencyKey(trx, req.apiKey.id, idemKey, hash);
         if (stored) return { replay: true as const, ...stored };
@@ -56,7 +58,11 @@ const batch: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { ctx: { db, 
       const body = { dryRun, written: res.written, unchanged: res.unchanged, rederived: res.rederived, readings: res.views };
       if (idemKey && req.apiKey && !dryRun) await storeIdempotentResponse(trx, req.apiKey.id, idemKey, hash, 200, body);
       return { replay: false as const, status: 200, body };
-    }), abortWhenClosed(reply.raw));
+    });
+    const out = await writeGate.run(
+      () => (parallel && changes.length >= PARALLEL_READ_FROM ? db.connection().execute((reader) => write(reader)) : write()),
+      abortWhenClosed(reply.raw),
+    );
     if (out.replay) reply.header('idempotent-replayed', 'true');
     return out.body as never;
   });
