@@ -54,8 +54,11 @@ t.test('SIGTERM: finish in flight, refuse new, close everything, exit 0', async 
   t.equal(readings.length, 2000);
   const slow: Promise<HttpResult> = http(s.base, 'POST', '/v1/readings/batch', { body: { readings }, headers: { authorization: `Bearer ${key}` }, timeoutMs: 20_000 });
   const lk = locker;
-  await waitFor('the batch to wait for the lock', async () =>
-    (await lk.query("select 1 from pg_stat_activity where wait_event_type = 'Lock' and pid <> pg_backend_pid()")).rowCount, 10_000);
+  // pg_stat_activity is read inside the locker's transaction: clear its snapshot at each poll.
+  await waitFor('the batch to wait for the lock', async () => {
+    await lk.query('select pg_stat_clear_snapshot()');
+    return (await lk.query("select 1 from pg_stat_activity where wait_event_type = 'Lock' and pid <> pg_backend_pid()")).rowCount;
+  }, 10_000);
 
   const t0 = Date.now();
   s.terminate();

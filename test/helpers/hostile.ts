@@ -110,8 +110,13 @@ export async function holdMeasureLock(url: string, code = 'BBH-02') {
   await c.connect();
   await c.query('begin');
   await c.query(HOLD_WRITE_LOCK, [code]);
-  const waiting = async () => Number((await c.query(`select count(*) as n from pg_stat_activity
-    where wait_event_type = 'Lock' and pid <> pg_backend_pid() and datname = current_database()`)).rows[0].n);
+  // Inside a transaction pg_stat_activity is a snapshot taken at its first read (PostgreSQL
+  // 15's stats_fetch_consistency = cache): clear it, or a poll never sees a later waiter.
+  const waiting = async () => {
+    await c.query('select pg_stat_clear_snapshot()');
+    return Number((await c.query(`select count(*) as n from pg_stat_activity
+      where wait_event_type = 'Lock' and pid <> pg_backend_pid() and datname = current_database()`)).rows[0].n);
+  };
   return {
     /** Sessions of this database waiting for a lock now. */
     waiting,
