@@ -1,6 +1,7 @@
 // The write path's statements: lock, read the periods a change can reach, store every changed
 // row. Each is one round trip whatever the batch size; rows travel as arrays (unnest) or one
 // JSON document per table, never one statement per row.
+import { retryTransaction } from '../db/transaction.js';
 import { sql } from 'kysely';
 import type { MeasureRow } from '../db/types.js';
 import { DEPENDENT_SPAN } from '../domain/derive.js';
@@ -87,7 +88,7 @@ export async function lockMeasureRowByCode(db: Executor, code: string): Promise<
   if (!m) return undefined;
   const row = (await sql<MeasureRow>`select * from measures where id = ${m.id}`.execute(db)).rows[0];
   if (row && lockKeyOf(row.priority_id) !== m.lockKey) {
-    throw Object.assign(new Error(`measure ${code} moved to another priority while this write waited; retrying`), { code: '40001' });
+    throw retryTransaction(`measure ${code} moved to another priority while this write waited; retrying`);
   }
   return row;
 }

@@ -3,6 +3,7 @@
 // writer that can change a measure's derived values takes its measure's lock first
 // (lockAndReadMeasures: advisory locks in key order), so concurrent writers (on any connection
 // or instance) serialise per measure and cannot deadlock with each other.
+import { retryTransaction } from '../db/transaction.js';
 import { sql, type Transaction } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { MeasureDirectory } from '../repositories/measure-directory.js';
@@ -127,11 +128,11 @@ export async function applyChanges(
     new Map([...context].map(([id, c]) => [id, c.priorityId])));
   if (gone.length || moved.length) {
     // Moved to another priority (or removed) by a writer that committed after the lock keys
-    // were looked up: the whole transaction runs again (inTransaction retries 40001) with a
+    // were looked up: the whole transaction runs again (retryTransaction) with a
     // fresh lookup, and locks the priority the measure is in now.
     const stale = new Set([...gone.map((m) => m.id), ...moved]);
     opts.directory?.forget([...measures.values()].filter((m) => stale.has(m.id)).map((m) => m.code));
-    throw Object.assign(new Error(`measures ${[...stale].join(', ')} moved or removed while this write waited; retrying`), { code: '40001' });
+    throw retryTransaction(`measures ${[...stale].join(', ')} moved or removed while this write waited; retrying`);
   }
   for (const t of await targetReasons(trx, targetChanges.map((c) => ({ measureId: measures.get(c.measure)!.id, key: c.key })))) {
     const cur = ctxOf(t.measureId).targets.get(t.key);
