@@ -25,7 +25,8 @@ export async function registerOpenApi(app: FastifyInstance, version: string) {
           'Council systems PUT KPI readings; the service derives each reading\'s RAG status, variance and trend on ' +
           'write and keeps them true when data arrives late or targets change. BI tools pull rollups per priority ' +
           'and period. Writes need an API key: click **Authorize** and paste it (without "Bearer"). ' +
-          'Errors are RFC 9457 application/problem+json.',
+          'Errors are RFC 9457 application/problem+json. GET bodies of 4 KB or more are gzip-encoded when the ' +
+          'request sends `Accept-Encoding: gzip`.',
       },
       tags: API_TAGS,
       components: {

@@ -6,8 +6,9 @@ declare module 'fastify' {
   interface FastifyRequest { cacheGeneration?: number; cacheFlight?: Flight }
 }
 
-/** The body is kept encoded: a hit writes the bytes, with no string to encode again per request. */
-interface Entry { generation: number; payload: Buffer; headers: Record<string, string> }
+/** The body is kept encoded: a hit writes the bytes, with no string to encode again per request.
+ * `gzip` is its compressed form, made on the first request that asks for it (plugins/compression.ts). */
+interface Entry { generation: number; payload: Buffer; gzip?: Promise<Buffer>; headers: Record<string, string> }
 
 /** A miss being computed: identical requests arriving meanwhile wait for its entry. */
 interface Flight { key: string; promise: Promise<Entry | null>; settle: (e: Entry | null) => void }
@@ -30,7 +31,8 @@ const keyOf = (req: FastifyRequest) => `${req.url}\u0000${req.headers.accept ?? 
  */
 export function registerResponseCache(app: FastifyInstance, feed: ChangeFeed | undefined, maxBytes = 64 * 1024 * 1024) {
   if (!feed) return;
-  const cache = new LRUCache<string, Entry>({ maxSize: maxBytes, sizeCalculation: (e) => e.payload.length + 256 });
+  // A large body's gzip form, kept beside it, is about a tenth of its size.
+  const cache = new LRUCache<string, Entry>({ maxSize: maxBytes, sizeCalculation: (e) => Math.ceil(e.payload.length * 1.15) + 256 });
   const flights = new Map<string, Flight>();
   const settle = (req: FastifyRequest, entry: Entry | null) => {
     const f = req.cacheFlight;
@@ -48,6 +50,7 @@ export function registerResponseCache(app: FastifyInstance, feed: ChangeFeed | u
     const hit = cache.get(key);
     if (hit && hit.generation === generation) {
       reply.headers(hit.headers).header('x-cache', 'hit');
+      req.cachedBody = hit;
       return reply.send(hit.payload);
     }
     const flightKey = `${generation}\u0000${key}`;
@@ -56,6 +59,7 @@ export function registerResponseCache(app: FastifyInstance, feed: ChangeFeed | u
       const shared = await running.promise;
       if (!shared) return; // compute our own
       reply.headers(shared.headers).header('x-cache', 'shared');
+      req.cachedBody = shared;
       return reply.send(shared.payload);
     }
     let resolve!: (e: Entry | null) => void;
@@ -90,6 +94,7 @@ export function registerResponseCache(app: FastifyInstance, feed: ChangeFeed | u
     // change committed since. The cache keeps it only if nothing changed.
     settle(req, entry);
     if (req.cacheGeneration === feed.generation && feed.live) cache.set(keyOf(req), entry);
+    req.cachedBody = entry;
     return entry.payload;
   });
 }

@@ -120,7 +120,7 @@ t.test('CSV: opens in a spreadsheet, one row per measure for the period', async 
   t.equal(rest.headers['x-next-cursor'], undefined, 'last page: no next cursor');
 
   // The caching hook covers CSV too, and keeps JSON and CSV apart.
-  t.equal(res.headers.vary, 'Accept, Authorization');
+  t.equal(res.headers.vary, 'Accept, Authorization, Accept-Encoding');
   const again = await app.inject({ method: 'GET', url: '/v1/readings?period=2019-20-Q2', headers: { accept: 'text/csv', 'if-none-match': res.headers.etag as string } });
   t.equal(again.statusCode, 304);
   const viaParam = await app.inject({ method: 'GET', url: '/v1/readings?period=2019-20-Q2&format=csv' });

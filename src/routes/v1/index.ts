@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../app.js';
 import { registerCaching } from '../../plugins/caching.js';
+import { registerCompression } from '../../plugins/compression.js';
 import { registerResponseCache } from '../../plugins/response-cache.js';
 import actions from './actions.js';
 import measures from './measures.js';
@@ -17,6 +18,8 @@ export interface RouteOptions { ctx: AppContext }
 export default async function v1(app: FastifyInstance, { ctx }: RouteOptions) {
   registerCaching(app, ctx.config.READ_ACCESS);
   registerResponseCache(app, ctx.changes, ctx.responseCacheBytes);
+  // After both: the ETag and the cache see the identity body; this encodes what is sent.
+  registerCompression(app);
   for (const plugin of [priorities, measures, targets, readings, readingsBatch, readingsExport, actions, rollups]) {
     await app.register(plugin, { ctx });
   }
