@@ -10,6 +10,7 @@
 // PostgreSQL: DATABASE_URL's server when set (databases scorecard_bench_* are created and
 // dropped on it), else an embedded one in a temporary directory.
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -18,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { generateKey, hashKey, prefixOf } from '../src/repositories/api-keys.js';
 import { checkDerivation, generate, keyOfQuarter, periodOfQuarter, type GenerateResult, type ScaleSpec } from './lib/generate.js';
-import { load, type LoadResult } from './lib/load.js';
+import { load, type LoadOptions, type LoadResult } from './lib/load.js';
 import { benchDbName, createDb, dropDb, startServer, withClient, type BenchServer } from './lib/pg.js';
 import { freePort, RssLog, startChild, type Child } from './lib/processes.js';
 import { summariseProfile } from './lib/profile.js';
@@ -72,6 +73,24 @@ const SPECS: Record<'council' | 'forty' | 'national', ScaleSpec> = {
 const READ_SECONDS = QUICK ? 2 : 10;
 const WARMUP_SECONDS = QUICK ? 0 : 2;
 
+/**
+ * A fixed piece of single-threaded work (sha256 of 64 MB), best of 3: this machine is a VM whose
+ * speed changes with its host's load (one session measured the same code 2x slower than the
+ * day before), so absolute figures compare across runs only with this beside them.
+ */
+function cpuCheck(): number {
+  const block = Buffer.alloc(1 << 20, 7);
+  let best = Infinity;
+  for (let run = 0; run < 3; run++) {
+    const t0 = performance.now();
+    const h = createHash('sha256');
+    for (let i = 0; i < 64; i++) h.update(block);
+    h.digest();
+    best = Math.min(best, performance.now() - t0);
+  }
+  return Math.round(best);
+}
+
 const results: BenchResults = {
   mode: QUICK ? 'quick' : 'full',
   startedAt: new Date(startedAt).toISOString(),
@@ -83,6 +102,7 @@ const results: BenchResults = {
     postgres: '',
     postgresSource: process.env.DATABASE_URL ? 'DATABASE_URL' : 'embedded (temporary directory)',
     postgresSettings: {},
+    cpuCheckMs: cpuCheck(),
   },
   generation: {},
   derivationCheck: null,
@@ -329,15 +349,17 @@ async function scalePoint(label: string, url: string, spec: ScaleSpec, svc: Serv
   const key = keyOfQuarter(spec.startYear, spec.quarters - 1);
   const priorities = await codesOf(url, `select code from priorities order by id`);
   const codes = await codesOf(url, `select code from measures where id % ${Math.max(1, Math.floor(spec.priorities * spec.measuresPerPriority / 2000))} = 0 order by id limit 2000`);
-  const o = (connections: number, paths: string[]) => ({ connections, seconds: READ_SECONDS, warmupSeconds: WARMUP_SECONDS, paths });
+  const o = (connections: number, paths: string[]): LoadOptions => ({ connections, seconds: READ_SECONDS, warmupSeconds: WARMUP_SECONDS, paths });
   const reads: Record<string, LoadResult | null> = {};
-  const run = async (name: string, base: string, opts: ReturnType<typeof o>) => {
+  const run = async (name: string, base: string, opts: LoadOptions) => {
     say(`scale ${label}: ${name}`);
     const r = await load(name, base, opts);
     await drain(url);
     reads[name] = readNote(r, `${label}: ${name}`) ? r : null;
   };
   await run('rollup: all priorities', svc.base, o(10, [`/v1/rollups/${period}?working=false`]));
+  // The same without gzip, to show what the encoding is worth (a client that does not ask for it).
+  await run('rollup: all priorities, identity (no gzip)', svc.base, { ...o(10, [`/v1/rollups/${period}?working=false`]), headers: { 'accept-encoding': 'identity' } });
   await run('rollup: one priority', svc.base, o(10, priorities.map((p) => `/v1/priorities/${p}/rollups/${period}?working=false`)));
   await run('floor: rollup counts, all priorities', svc.bare, o(10, [`/rollup-sql/${key}`]));
   await run('floor: rollup counts, one priority', svc.bare, o(10, priorities.map((p) => `/rollup-sql/${p}/${key}`)));

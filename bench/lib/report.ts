@@ -12,6 +12,8 @@ export interface BenchResults {
     postgres: string; postgresSource: string; postgresSettings: Record<string, string>;
     /** 1-minute load average as each phase started (2.0 = both cores busy before the bench adds anything). */
     loadAverage?: Record<string, number>;
+    /** ms for sha256 of 64 MB in the bench process, best of 3 (see run.ts cpuCheck). */
+    cpuCheckMs?: number;
   };
   generation: Record<string, GenerateResult & { spec: string }>;
   derivationCheck: { readings: number; ragAgree: number; trendAgree: number } | null;
@@ -110,6 +112,7 @@ export function renderMarkdown(r: BenchResults): string {
   L.push('');
   L.push(`Machine: ${m.cpus} cores (${m.cpuModel}), ${m.memoryGiB} GiB; Node ${m.node}; PostgreSQL ${m.postgres}, ${m.postgresSource}` +
     ` (${Object.entries(m.postgresSettings).map(([k, v]) => `${k} ${v}`).join(', ')}). Service: child process, RATE_LIMIT_MAX=0, LOG_LEVEL=warn, DB_POOL_MAX 10; load from autocannon in the parent process.` +
+    (m.cpuCheckMs ? ` CPU check (sha256 of 64 MB, one thread, best of 3): ${m.cpuCheckMs} ms.` : '') +
     (m.loadAverage ? ` Load average (1 min) as phases started: ${Object.entries(m.loadAverage).map(([k, v]) => `${k} ${v}`).join(', ')}.` : ''));
   L.push('');
   L.push('#### Goals');
@@ -157,7 +160,7 @@ export function renderMarkdown(r: BenchResults): string {
     L.push(`| readings | ${r.scale.map((s) => n0(s.readings)).join(' | ')} |`);
     L.push(`| database size | ${r.scale.map((s) => s.dbSize).join(' | ')} |`);
     for (const name of names) {
-      L.push(`| ${name}: req/s, p99 ms | ${r.scale.map((s) => { const x = s.reads[name]; return x ? `${n0(x.rps)}, ${ms(x.p99)}` : '404'; }).join(' | ')} |`);
+      L.push(`| ${name}: req/s, p99 ms | ${r.scale.map((s) => { if (!(name in s.reads)) return '-'; const x = s.reads[name]; return x ? `${n0(x.rps)}, ${ms(x.p99)}` : '404'; }).join(' | ')} |`);
     }
     const wkeys = [...new Set(r.scale.flatMap((s) => s.writes.map((w) => w.batch)))];
     for (const b of wkeys) {
