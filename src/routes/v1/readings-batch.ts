@@ -8,7 +8,7 @@ import { problemResponses } from '../../schemas/common.js';
 import { BatchBody, BatchResult } from '../../schemas/readings.js';
 import { toReadingChange } from '../../services/reading-writes.js';
 import type { Database } from '../../db/database.js';
-import { applyChanges, lockMeasures, PARALLEL_READ_FROM, unknownMeasures, unprocessable } from '../../services/scorecard-writer.js';
+import { applyChanges, lockMeasures, PARALLEL_READ_FROM, unknownMeasures, unprocessable, type WriteOutcome } from '../../services/scorecard-writer.js';
 import { abortWhenClosed } from '../../services/write-gate.js';
 import type { RouteOptions } from './index.js';
 
@@ -54,16 +54,22 @@ const batch: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { ctx: { db, 
       const measures = await lockMeasures(trx, changes.map((c) => c.measure), directory);
       const missing = unknownMeasures(measures, changes, (i) => `/body/readings/${i}/measure`);
       if (missing.length) throw unprocessable(missing, missing.length === 1 ? 'item' : 'items');
-      const res = await applyChanges(trx, measures, { readings: changes }, { source: sourceOf(req), dryRun, parallelRead, directory });
-      const body = { dryRun, written: res.written, unchanged: res.unchanged, rederived: res.rederived, readings: res.views };
+      const bodyOf = (res: WriteOutcome) => ({ dryRun, written: res.written, unchanged: res.unchanged, rederived: res.rederived, readings: res.views });
+      // The answer (~350 bytes a reading) is encoded while the rows are being stored.
+      let encoded: string | undefined;
+      const res = await applyChanges(trx, measures, { readings: changes }, {
+        source: sourceOf(req), dryRun, parallelRead, directory, whileStoring: (r) => { encoded = reply.serialize(bodyOf(r)) as string; },
+      });
+      const body = bodyOf(res);
       if (idemKey && req.apiKey && !dryRun) await storeIdempotentResponse(trx, req.apiKey.id, idemKey, hash, 200, body);
-      return { replay: false as const, status: 200, body };
+      return { replay: false as const, status: 200, body, encoded };
     });
     const out = await writeGate.run(
       () => (parallel && changes.length >= PARALLEL_READ_FROM ? db.connection().execute((reader) => write(reader)) : write()),
       abortWhenClosed(reply.raw),
     );
     if (out.replay) reply.header('idempotent-replayed', 'true');
+    if (!out.replay && out.encoded !== undefined) return reply.type('application/json; charset=utf-8').send(out.encoded as never);
     return out.body as never;
   });
 };
