@@ -91,7 +91,7 @@ export async function buildApp({ config, db, logger, changes }: AppDeps): Promis
   });
 
   await registerProtections(app, config);
-  registerAuth(app, db, config.READ_ACCESS);
+  registerAuth(app, db, config.READ_ACCESS, changes);
   await registerOpenApi(app, API_VERSION);
 
   const writeGate = new WriteGate({ concurrency: config.WRITE_CONCURRENCY, maxQueue: config.WRITE_QUEUE_MAX });

@@ -1,7 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { LRUCache } from 'lru-cache';
+import type { ChangeFeed } from '../db/change-feed.js';
 import type { Database } from '../db/database.js';
 import { AppError } from '../errors.js';
-import { findActiveKey, SCOPE_RANK, type ApiKeyInfo, type Scope } from '../repositories/api-keys.js';
+import { findActiveKey, hashKey, SCOPE_RANK, type ApiKeyInfo, type Scope } from '../repositories/api-keys.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -22,15 +24,43 @@ function challenge(detail: string) {
 }
 
 /**
- * Bearer API keys, looked up by hash on every request (no cache, so a revocation takes effect
- * at once). Reads are open when READ_ACCESS=public; a key that is sent is still checked.
+ * Keys found active, by hash, while the change feed is listening: each is valid only until
+ * api_keys changes (any instance, the CLI, SQL by hand: the api_keys_notify trigger) or its
+ * own expiry passes. Unknown keys are not kept (a guesser cannot fill it), and without a live
+ * feed every request looks its key up, as before.
+ */
+class KeyLookups {
+  readonly #known = new LRUCache<string, { generation: number; key: ApiKeyInfo }>({ max: 1000 });
+  constructor(private readonly db: Database, private readonly feed: ChangeFeed | undefined) {}
+
+  async find(token: string): Promise<ApiKeyInfo | null> {
+    const feed = this.feed;
+    if (!feed?.live) return findActiveKey(this.db, token);
+    const hash = hashKey(token);
+    const generation = feed.keysGeneration; // before the lookup: a change notified meanwhile makes it stale
+    const hit = this.#known.get(hash);
+    if (hit && hit.generation === generation && (!hit.key.expiresAt || hit.key.expiresAt > new Date())) return hit.key;
+    const key = await findActiveKey(this.db, token);
+    if (key && feed.live && feed.keysGeneration === generation) this.#known.set(hash, { generation, key });
+    else this.#known.delete(hash);
+    return key;
+  }
+}
+
+/**
+ * Bearer API keys, looked up by hash. A key found active is remembered per instance until
+ * api_keys changes anywhere (see KeyLookups): a revocation takes effect as soon as its
+ * notification arrives, milliseconds after it commits, and a batch writer does not pay a
+ * round trip per request. Reads are open when READ_ACCESS=public; a key that is sent is
+ * still checked.
  *
  * The key is looked up in onRequest but a refusal is only thrown in preParsing: the rate limit
  * is a route-level onRequest hook, which runs after this one, so refusing here would let 401s
  * and 403s skip it (unlimited key guessing, a free way to load the database). Waiting one step
  * lets it count them: per key when the key is valid, per address when it is not.
  */
-export function registerAuth(app: FastifyInstance, db: Database, readAccess: 'public' | 'key') {
+export function registerAuth(app: FastifyInstance, db: Database, readAccess: 'public' | 'key', feed?: ChangeFeed) {
+  const keys = new KeyLookups(db, feed);
   app.decorateRequest('apiKey', null);
   app.decorateRequest('authError', null);
   app.addHook('onRequest', async (request: FastifyRequest) => {
@@ -47,7 +77,7 @@ export function registerAuth(app: FastifyInstance, db: Database, readAccess: 'pu
       request.authError = challenge('Authorization header must be "Bearer <key>"');
       return;
     }
-    const key = await findActiveKey(db, m[1]); // a database error here is a 503 at once
+    const key = await keys.find(m[1]); // a database error here is a 503 at once
     if (!key) {
       request.authError = challenge('The API key is unknown, revoked or expired');
       return;
