@@ -26,4 +26,4 @@ EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 # The same node flags as package.json's start script (the bench reads them from there).
-CMD ["node", "--max-old-space-size=224", "dist/src/server.js"]
+CMD ["node", "--max-old-space-size=256", "dist/src/server.js"]
