@@ -22,7 +22,9 @@ export class ChangeFeed {
 
   async start(): Promise<void> {
     if (this.closed) return;
-    const client = new pg.Client({ connectionString: this.url, application_name: 'scorecard-api-listen' });
+    // keepAlive: a connection that only listens never writes, so without TCP keepalives a
+    // silent network drop would leave it "live" and deaf.
+    const client = new pg.Client({ connectionString: this.url, application_name: 'scorecard-api-listen', keepAlive: true });
     client.on('notification', (n) => {
       if (n.channel === 'api_keys_changed') this.keysGeneration++;
       else this.generation++;

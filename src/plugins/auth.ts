@@ -23,14 +23,19 @@ function challenge(detail: string) {
   return new AppError('unauthorized', detail, { headers: { 'www-authenticate': 'Bearer realm="scorecard"' } });
 }
 
+/** At most this long between lookups of a remembered key, whatever the change feed says. */
+export const KEY_TTL_MS = 60_000;
+
 /**
  * Keys found active, by hash, while the change feed is listening: each is valid only until
- * api_keys changes (any instance, the CLI, SQL by hand: the api_keys_notify trigger) or its
- * own expiry passes. Unknown keys are not kept (a guesser cannot fill it), and without a live
+ * api_keys changes (any instance, the CLI, SQL by hand: the api_keys_notify trigger), its
+ * own expiry passes, or a minute goes by. Unknown keys are not kept (a guesser cannot fill it), and without a live
  * feed every request looks its key up, as before.
  */
 class KeyLookups {
-  readonly #known = new LRUCache<string, { generation: number; key: ApiKeyInfo }>({ max: 1000 });
+  // The TTL bounds how long a key outlives its revocation if the listening connection dies
+  // without the client noticing (no error, no end: a silent network drop).
+  readonly #known = new LRUCache<string, { generation: number; key: ApiKeyInfo }>({ max: 1000, ttl: KEY_TTL_MS });
   constructor(private readonly db: Database, private readonly feed: ChangeFeed | undefined) {}
 
   async find(token: string): Promise<ApiKeyInfo | null> {
