@@ -1,19 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-
-/** Adds to Vary rather than replacing it: CORS's `Vary: Origin` must survive, or a shared cache
- * could hand one origin's Access-Control-Allow-Origin answer to another. */
-export function addVary(current: unknown, add: string[]): string {
-  const have = String(current ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-  for (const a of add) if (!have.some((h) => h.toLowerCase() === a.toLowerCase())) have.push(a);
-  return have.join(', ');
-}
-
-/**
- * The strong ETag a gzip-encoded body carries: a different representation must have a
- * different strong validator (RFC 9110 8.8.3), so the identity ETag gets a suffix.
- */
-export const gzipEtag = (etag: string) => (etag.endsWith('"') ? `${etag.slice(0, -1)}-gzip"` : etag);
+import { GZIP_MIN_BYTES, gzipEtag, sendsGzip } from './compression.js';
+import { addVary } from './vary.js';
 
 /**
  * Every successful GET gets a strong ETag over its body and honours If-None-Match with 304,
@@ -27,14 +15,16 @@ export function registerCaching(app: FastifyInstance, readAccess: 'public' | 'ke
     if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return payload;
     if (!request.url.startsWith('/v1/')) return payload;
     const etag = reply.getHeader('etag') ?? `"${createHash('sha1').update(payload).digest('base64url')}"`;
-    reply.header('etag', etag).header('cache-control', cacheControl).header('vary', addVary(reply.getHeader('vary'), ['Accept', 'Authorization']));
+    // A body large enough to be gzip-encoded varies by Accept-Encoding too, in its 304 as in its 200.
+    const vary = payload.length >= GZIP_MIN_BYTES ? ['Accept', 'Authorization', 'Accept-Encoding'] : ['Accept', 'Authorization'];
+    reply.header('etag', etag).header('cache-control', cacheControl).header('vary', addVary(reply.getHeader('vary'), vary));
     const inm = request.headers['if-none-match'];
     if (inm) {
-      // The gzip-encoded body (plugins/compression.ts) has its own ETag; either still matches.
-      const gz = gzipEtag(String(etag));
-      const match = inm.split(',').map((t) => t.trim().replace(/^W\//, '')).find((t) => t === etag || t === gz || t === '*');
+      // The body this request would get: gzip-encoded (plugins/compression.ts) has its own ETag.
+      const current = request.method === 'GET' && sendsGzip(request, payload) ? gzipEtag(String(etag)) : etag;
+      const match = inm.split(',').map((t) => t.trim().replace(/^W\//, '')).find((t) => t === current || t === '*');
       if (match) {
-        if (match === gz) reply.header('etag', gz);
+        reply.header('etag', current);
         reply.code(304);
         return '';
       }

@@ -3,7 +3,7 @@ import { constants, gzip } from 'node:zlib';
 import { Negotiator } from '@fastify/accept-negotiator';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { LRUCache } from 'lru-cache';
-import { addVary, gzipEtag } from './caching.js';
+import { addVary } from './vary.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -31,13 +31,27 @@ function compressible(req: FastifyRequest, reply: FastifyReply, payload: unknown
     && !reply.getHeader('content-encoding');
 }
 
+/** Whether a body of this size goes gzip-encoded to this request (its Accept-Encoding takes gzip). */
+export function sendsGzip(req: FastifyRequest, payload: unknown): boolean {
+  const header = req.headers['accept-encoding'];
+  return bodyLength(payload) >= GZIP_MIN_BYTES && !!header && negotiator.negotiate(header) === 'gzip';
+}
+
+/**
+ * The strong ETag a gzip-encoded body carries: a different representation must have a
+ * different strong validator (RFC 9110 8.8.3), so the identity ETag gets a suffix.
+ */
+export const gzipEtag = (etag: string) => (etag.endsWith('"') ? `${etag.slice(0, -1)}-gzip"` : etag);
+
 /**
  * Large GET bodies (rollups, readings pages) are sent gzip-encoded to clients that ask for it
  * with Accept-Encoding, as BI tools and browsers do: a national rollup is ~4 MB of JSON,
  * ~0.5 MB gzipped, and the time to send it was most of its latency. A body from the response
  * cache is compressed once and the result kept with it, so a hit costs no compression.
  *
- * Registered after the ETag and response-cache hooks: they see and keep the identity body.
+ * Registered after the ETag and response-cache hooks: they see and keep the identity body
+ * (the ETag hook already answers If-None-Match with the ETag of the body this request would
+ * get). HEAD describes the identity body: nothing is compressed for it.
  * Node's zlib does the encoding and @fastify/accept-negotiator reads the header (q-values,
  * `*`, `identity;q=0`); @fastify/compress was not used because it compresses every response
  * anew and cannot reuse the cached encoding.
@@ -46,8 +60,7 @@ export function registerCompression(app: FastifyInstance) {
   app.addHook('onSend', async (req, reply, payload) => {
     if (!compressible(req, reply, payload)) return payload;
     reply.header('vary', addVary(reply.getHeader('vary'), ['Accept-Encoding']));
-    const header = req.headers['accept-encoding'];
-    if (!header || negotiator.negotiate(header) !== 'gzip') return payload;
+    if (!sendsGzip(req, payload)) return payload;
     const body = payload as Buffer | string;
     const cached = req.cachedBody;
     let encoded: Buffer;
