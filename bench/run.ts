@@ -10,7 +10,6 @@
 // PostgreSQL: DATABASE_URL's server when set (databases scorecard_bench_* are created and
 // dropped on it), else an embedded one in a temporary directory.
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -20,6 +19,7 @@ import { pino } from 'pino';
 import { generateKey, hashKey, prefixOf } from '../src/repositories/api-keys.js';
 import { checkDerivation, generate, keyOfQuarter, periodOfQuarter, type GenerateResult, type ScaleSpec } from './lib/generate.js';
 import { load, type LoadOptions, type LoadResult } from './lib/load.js';
+import { cpuCheck } from './lib/machine.js';
 import { benchDbName, createDb, dropDb, startServer, withClient, type BenchServer } from './lib/pg.js';
 import { freePort, RssLog, startChild, type Child } from './lib/processes.js';
 import { summariseProfile } from './lib/profile.js';
@@ -72,24 +72,6 @@ const SPECS: Record<'council' | 'forty' | 'national', ScaleSpec> = {
 // autocannon stops on whole-second ticks: keep these whole.
 const READ_SECONDS = QUICK ? 2 : 10;
 const WARMUP_SECONDS = QUICK ? 0 : 2;
-
-/**
- * A fixed piece of single-threaded work (sha256 of 64 MB), best of 3: this machine is a VM whose
- * speed changes with its host's load (one session measured the same code 2x slower than the
- * day before), so absolute figures compare across runs only with this beside them.
- */
-function cpuCheck(): number {
-  const block = Buffer.alloc(1 << 20, 7);
-  let best = Infinity;
-  for (let run = 0; run < 3; run++) {
-    const t0 = performance.now();
-    const h = createHash('sha256');
-    for (let i = 0; i < 64; i++) h.update(block);
-    h.digest();
-    best = Math.min(best, performance.now() - t0);
-  }
-  return Math.round(best);
-}
 
 const results: BenchResults = {
   mode: QUICK ? 'quick' : 'full',

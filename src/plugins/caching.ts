@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { GZIP_MIN_BYTES, gzipEtag, sendsGzip } from './compression.js';
+import { encodable, gzipEtag, sendsGzip } from './compression.js';
 import { addVary } from './vary.js';
 
 /**
@@ -16,7 +16,7 @@ export function registerCaching(app: FastifyInstance, readAccess: 'public' | 'ke
     if (!request.url.startsWith('/v1/')) return payload;
     const etag = reply.getHeader('etag') ?? `"${createHash('sha1').update(payload).digest('base64url')}"`;
     // A body large enough to be gzip-encoded varies by Accept-Encoding too, in its 304 as in its 200.
-    const vary = payload.length >= GZIP_MIN_BYTES ? ['Accept', 'Authorization', 'Accept-Encoding'] : ['Accept', 'Authorization'];
+    const vary = encodable(payload) ? ['Accept', 'Authorization', 'Accept-Encoding'] : ['Accept', 'Authorization'];
     reply.header('etag', etag).header('cache-control', cacheControl).header('vary', addVary(reply.getHeader('vary'), vary));
     const inm = request.headers['if-none-match'];
     if (inm) {

@@ -26,15 +26,17 @@ function bodyLength(payload: unknown): number {
   return -1;
 }
 
+/** Whether a body is large enough to be sent gzip-encoded (and so to vary by Accept-Encoding). */
+export const encodable = (payload: unknown): boolean => bodyLength(payload) >= GZIP_MIN_BYTES;
+
 function compressible(req: FastifyRequest, reply: FastifyReply, payload: unknown): boolean {
-  return req.method === 'GET' && reply.statusCode === 200 && bodyLength(payload) >= GZIP_MIN_BYTES
-    && !reply.getHeader('content-encoding');
+  return req.method === 'GET' && reply.statusCode === 200 && encodable(payload) && !reply.getHeader('content-encoding');
 }
 
 /** Whether a body of this size goes gzip-encoded to this request (its Accept-Encoding takes gzip). */
 export function sendsGzip(req: FastifyRequest, payload: unknown): boolean {
   const header = req.headers['accept-encoding'];
-  return bodyLength(payload) >= GZIP_MIN_BYTES && !!header && negotiator.negotiate(header) === 'gzip';
+  return encodable(payload) && !!header && negotiator.negotiate(header) === 'gzip';
 }
 
 /**
