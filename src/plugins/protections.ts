@@ -21,8 +21,8 @@ export async function registerProtections(app: FastifyInstance, config: Config) 
   await app.register(cors, {
     origin: origins.includes('*') ? true : origins.length ? origins : false,
     methods: ['GET', 'HEAD', 'PUT', 'PATCH', 'POST'],
-    allowedHeaders: ['Authorization', 'Content-Type', 'If-Match', 'If-None-Match', 'Idempotency-Key', 'X-Request-Id'],
-    exposedHeaders: ['ETag', 'X-Request-Id', 'Retry-After', 'Location'],
+    allowedHeaders: ['Authorization', 'Content-Type', 'If-Match', 'If-None-Match', 'Idempotency-Key', 'Prefer', 'X-Request-Id'],
+    exposedHeaders: ['ETag', 'X-Request-Id', 'Retry-After', 'Location', 'Idempotent-Replayed', 'Preference-Applied'],
     maxAge: 600,
   });
 

@@ -108,5 +108,7 @@ export const BatchResult = Type.Object({
   written: Type.Integer({ description: 'Readings whose stored fields changed (a new revision)', examples: [100] }),
   unchanged: Type.Integer({ description: 'Readings identical to what was stored', examples: [0] }),
   rederived: Type.Integer({ description: 'Other readings whose rating or trend changed as a result', examples: [3] }),
-  readings: Type.Array(ReadingView, { description: 'Each reading as stored (or as it would be, for a dry run), in request order' }),
+  readings: Type.Optional(Type.Array(ReadingView, {
+    description: 'Each reading as stored (or as it would be, for a dry run), in request order; left out when the request sends `Prefer: return=minimal`',
+  })),
 }, { additionalProperties: false });

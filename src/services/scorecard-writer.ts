@@ -54,7 +54,7 @@ async function readContext(trx: Trx, windows: Window[], pool: Database | undefin
 const rk = (measureId: number, key: number) => measureId * 100_000 + key;
 
 export interface WriteOutcome {
-  /** Views of the readings named by the request, in request order (null for target-only changes). */
+  /** Views of the readings named by the request, in request order (null for target-only changes); empty when `views: false`. */
   views: (ReadingView | null)[];
   written: number;
   unchanged: number;
@@ -103,6 +103,8 @@ export async function applyChanges(
      * the CPU the database leaves idle, instead of after the commit.
      */
     whileStoring?: (outcome: WriteOutcome) => void;
+    /** false: the caller will not answer with the readings (Prefer: return=minimal), so no views are built. */
+    views?: boolean;
   },
 ): Promise<WriteOutcome> {
   const now = opts.now ?? new Date();
@@ -246,7 +248,7 @@ export async function applyChanges(
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
   const viewOf = (r: StoredReading) => readingView(codeOf.get(r.measureId)!, r, ctxOf(r.measureId).targets.get(r.key)?.spec ?? null);
-  const views = readingChanges.map((c) => viewOf(ctxOf(measures.get(c.measure)!.id).readings.get(c.key)!));
+  const views = opts.views === false ? [] : readingChanges.map((c) => viewOf(ctxOf(measures.get(c.measure)!.id).readings.get(c.key)!));
   let rederived = 0;
   for (const r of toWrite) if (!inputChanged.has(rk(r.measureId, r.key)) && original.has(rk(r.measureId, r.key))) rederived++;
   const outcome: WriteOutcome = {

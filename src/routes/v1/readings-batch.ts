@@ -3,6 +3,7 @@ import { Type } from 'typebox';
 import { inTransaction } from '../../db/transaction.js';
 import type { FieldError } from '../../errors.js';
 import { sourceOf } from '../../plugins/auth.js';
+import { MINIMAL_APPLIED, prefersMinimal } from '../../plugins/prefer.js';
 import { claimIdempotencyKey, requestHash, storeIdempotentResponse } from '../../repositories/idempotency.js';
 import { problemResponses } from '../../schemas/common.js';
 import { BatchBody, BatchResult } from '../../schemas/readings.js';
@@ -25,14 +26,20 @@ const batch: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { ctx: { db, 
       description: 'Every item is validated first; any invalid item, unknown measure, or the same measure and period twice ' +
         'makes the whole batch 422 with each failing index, and nothing is written. Send an Idempotency-Key header to make ' +
         'retries safe: the same key and body returns the stored response; the same key with another body is 422; while the ' +
-        'first is still running, 409. dryRun returns what would be stored, derived values included.',
+        'first is still running, 409. dryRun returns what would be stored, derived values included. `Prefer: return=minimal` ' +
+        'answers with the counts only (no `readings`: for bulk loaders, which do not read the ~350 bytes a reading of the echo) ' +
+        'and says so in `Preference-Applied`; a replay returns the answer as first stored.',
       security: [{ bearerAuth: [] }],
-      headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Client-chosen key that makes a retry safe', examples: ['q2-2019-20-housing-1'] })) }),
+      headers: Type.Object({
+        'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Client-chosen key that makes a retry safe', examples: ['q2-2019-20-housing-1'] })),
+        prefer: Type.Optional(Type.String({ description: 'RFC 7240; `return=minimal` leaves the readings out of the answer', examples: ['return=minimal'] })),
+      }),
       body: BatchBody,
       response: { 200: BatchResult, ...problemResponses(400, 401, 403, 409, 413, 415, 422, 503) },
     },
   }, async (req, reply) => {
     const { readings, dryRun = false } = req.body;
+    const minimal = prefersMinimal(req.headers.prefer);
     const errors: FieldError[] = [];
     const seen = new Map<string, number>();
     const changes = readings.map((item, i) => {
@@ -54,11 +61,14 @@ const batch: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { ctx: { db, 
       const measures = await lockMeasures(trx, changes.map((c) => c.measure), directory);
       const missing = unknownMeasures(measures, changes, (i) => `/body/readings/${i}/measure`);
       if (missing.length) throw unprocessable(missing, missing.length === 1 ? 'item' : 'items');
-      const bodyOf = (res: WriteOutcome) => ({ dryRun, written: res.written, unchanged: res.unchanged, rederived: res.rederived, readings: res.views });
+      const bodyOf = (res: WriteOutcome) => {
+        const counts = { dryRun, written: res.written, unchanged: res.unchanged, rederived: res.rederived };
+        return minimal ? counts : { ...counts, readings: res.views };
+      };
       // The answer (~350 bytes a reading) is encoded while the rows are being stored.
       let encoded: string | undefined;
       const res = await applyChanges(trx, measures, { readings: changes }, {
-        source: sourceOf(req), dryRun, parallelRead, directory, whileStoring: (r) => { encoded = reply.serialize(bodyOf(r)) as string; },
+        source: sourceOf(req), dryRun, parallelRead, directory, views: !minimal, whileStoring: (r) => { encoded = reply.serialize(bodyOf(r)) as string; },
       });
       const body = bodyOf(res);
       if (idemKey && req.apiKey && !dryRun) await storeIdempotentResponse(trx, req.apiKey.id, idemKey, hash, 200, body);
@@ -69,6 +79,8 @@ const batch: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { ctx: { db, 
       abortWhenClosed(reply.raw),
     );
     if (out.replay) reply.header('idempotent-replayed', 'true');
+    // A replay is the answer as first stored, minimal or not, whatever this retry prefers.
+    if (out.replay ? !('readings' in (out.body as object)) : minimal) reply.headers(MINIMAL_APPLIED);
     if (!out.replay && out.encoded !== undefined) return reply.type('application/json; charset=utf-8').send(out.encoded as never);
     return out.body as never;
   });
