@@ -63,7 +63,10 @@ const WRITE_BATCHES = [100, 500, 1000];
 const writeRows = (batch: number) => (QUICK ? { 100: 4_000, 500: 8_000, 1000: 16_000 } : { 100: 40_000, 500: 80_000, 1000: 160_000 })[batch as 100 | 500 | 1000];
 const quartersFor = (rows: number, measures: number) => Math.ceil(rows / measures);
 const W_MEASURES = 8_000;
-const writeQuarters = WRITE_CLIENTS.length * WRITE_BATCHES.reduce((n, b) => n + quartersFor(writeRows(b), W_MEASURES), 0) + 12;
+// 1,000-row batches run twice: with the full answer (the default) and with Prefer: return=minimal.
+const MINIMAL_BATCH = 1000;
+const writeQuarters = WRITE_CLIENTS.length * (WRITE_BATCHES.reduce((n, b) => n + quartersFor(writeRows(b), W_MEASURES), 0) +
+  quartersFor(writeRows(MINIMAL_BATCH), W_MEASURES)) + 12;
 const SPECS: Record<'council' | 'forty' | 'national', ScaleSpec> = {
   council: { name: '1 council', prefix: 'H', priorities: 5, measuresPerPriority: 22, quarters: 12, startYear: 2016, actionsPerPriority: 12, futureTargetQuarters: 12 },
   forty: { name: '40 councils', prefix: 'W', priorities: 40, measuresPerPriority: 200, quarters: 10, startYear: 2015, actionsPerPriority: 8, futureTargetQuarters: writeQuarters },
@@ -308,19 +311,21 @@ async function writePhase(forty: { url: string }, twinUrl: string, svc: Service,
   rss.phase = 'write';
   markLoad('write');
   // The twin sees the same batches; its own copy of the write set keeps the quarters in step.
-  for (const batch of WRITE_BATCHES) {
-    for (const clients of WRITE_CLIENTS) {
-      const { batches, lo, hi } = makeBatches(set, batch, writeRows(batch), batch * 31 + clients);
-      say(`write: ${batch}-row batches, ${clients} client(s), ${batches.length * batch} readings: plain SQL`);
-      await checkpoint();
-      const sql = await sqlRun(twinUrl, batches, clients, lo, hi);
-      say(`write: ... service`);
-      await checkpoint();
-      const service = await serviceRun(svc.base, forty.url, key, batches, clients, lo, hi);
-      const pair: WritePair = { batch, clients, service, sql, ratio: sql ? service.rowsPerSec / sql.rowsPerSec : null };
-      results.writes.push(pair);
-      say(`write: service ${service.rowsPerSec.toFixed(0)}/s, SQL ${sql.rowsPerSec.toFixed(0)}/s, ratio ${pair.ratio?.toFixed(2)}, stored ok ${service.storedOk}/${sql.storedOk}`);
-    }
+  // Each minimal run follows its full-answer twin at once, so the two compare on the same machine minute.
+  const configs = WRITE_BATCHES.flatMap((batch) => WRITE_CLIENTS.flatMap((clients) =>
+    [{ batch, clients, minimal: false }, ...(batch === MINIMAL_BATCH ? [{ batch, clients, minimal: true }] : [])]));
+  for (const { batch, clients, minimal } of configs) {
+    const { batches, lo, hi } = makeBatches(set, batch, writeRows(batch), batch * 31 + clients + (minimal ? 1 : 0));
+    const answer = minimal ? ', Prefer: return=minimal' : '';
+    say(`write: ${batch}-row batches, ${clients} client(s)${answer}, ${batches.length * batch} readings: plain SQL`);
+    await checkpoint();
+    const sql = await sqlRun(twinUrl, batches, clients, lo, hi);
+    say(`write: ... service`);
+    await checkpoint();
+    const service = await serviceRun(svc.base, forty.url, key, batches, clients, lo, hi, { minimal });
+    const pair: WritePair = { batch, clients, minimal, service, sql, ratio: sql ? service.rowsPerSec / sql.rowsPerSec : null };
+    results.writes.push(pair);
+    say(`write: service ${service.rowsPerSec.toFixed(0)}/s, SQL ${sql.rowsPerSec.toFixed(0)}/s, ratio ${pair.ratio?.toFixed(2)}, stored ok ${service.storedOk}/${sql.storedOk}`);
   }
 }
 

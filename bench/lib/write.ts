@@ -40,7 +40,8 @@ export interface WriteRun {
   errors: number;
 }
 
-export interface WritePair { batch: number; clients: number; service: WriteRun; sql: WriteRun | null; ratio: number | null }
+/** `minimal`: the service was asked for \`Prefer: return=minimal\` (counts, no echo of the readings). */
+export interface WritePair { batch: number; clients: number; minimal?: boolean; service: WriteRun; sql: WriteRun | null; ratio: number | null }
 
 // Deterministic values around each measure's target, so every rating band occurs.
 function rng(seed: number) {
@@ -120,14 +121,18 @@ export async function sqlRun(url: string, batches: Batch[], clients: number, lo:
   };
 }
 
-/** The service path: autocannon posts each batch once, `clients` connections at a time. */
-export async function serviceRun(base: string, dbUrl: string, key: string, batches: Batch[], clients: number, lo: number, hi: number): Promise<WriteRun> {
+/**
+ * The service path: autocannon posts each batch once, `clients` connections at a time;
+ * `minimal`: with `Prefer: return=minimal` (the answer is the counts, not ~350 bytes a reading).
+ */
+export async function serviceRun(base: string, dbUrl: string, key: string, batches: Batch[], clients: number, lo: number, hi: number,
+  opts: { minimal?: boolean } = {}): Promise<WriteRun> {
   const r = await load('batch', base, {
     connections: clients,
     seconds: 120,
     method: 'POST',
     paths: ['/v1/readings/batch'],
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}`, ...(opts.minimal ? { prefer: 'return=minimal' } : {}) },
     bodies: batches.map((b) => b.body),
   });
   const rows = batches.reduce((n, b) => n + b.ids.length, 0);
