@@ -2,7 +2,7 @@
 // wall time of POST /v1/readings/batch (app.inject: no sockets), the Node CPU it used, and the
 // time its statements took (call to result). For iterating on the write path between full
 // bench runs; the figures that count are `npm run bench`'s.
-//   npx tsx bench/micro/ingest.ts [batches=40] [size=1000]
+//   npx tsx bench/micro/ingest.ts [batches=40] [size=1000]     (MINIMAL=1: with Prefer: return=minimal)
 import pg from 'pg';
 import { pino } from 'pino';
 import { buildApp } from '../../src/app.js';
@@ -60,7 +60,7 @@ try {
     measuring = b >= WARMUP;
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
-    const res = await app.inject({ method: 'POST', url: '/v1/readings/batch', payload, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' } });
+    const res = await app.inject({ method: 'POST', url: '/v1/readings/batch', payload, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...(process.env.MINIMAL ? { prefer: 'return=minimal' } : {}) } });
     const wall = performance.now() - t0;
     const cpu = process.cpuUsage(cpu0);
     if (res.statusCode !== 200) throw new Error(`batch ${b}: ${res.statusCode} ${res.body.slice(0, 300)}`);
