@@ -132,8 +132,7 @@ export async function applyChanges(
   const context = await readContext(trx, windows, opts.parallelRead);
   const ctxOf = (id: number) => context.get(id)!;
   const gone = [...measures.values()].filter((m) => span.has(m.id) && !context.has(m.id));
-  const moved = gone.length ? [] : await unlockedPriorities(trx, new Map([...measures.values()].map((m) => [m.id, m.lockKey])),
-    new Map([...context].map(([id, c]) => [id, c.priorityId])));
+  const moved = gone.length ? [] : await unlockedPriorities(trx, measures.values(), (id) => context.get(id)?.priorityId);
   if (gone.length || moved.length) {
     // Moved to another priority (or removed) by a writer that committed after the lock keys
     // were looked up: the whole transaction runs again (retryTransaction) with a
