@@ -7,6 +7,7 @@
 //   GET /rollup-sql/:priority/:period  the same for one priority
 // Stops on SIGTERM/SIGINT (so `node --cpu-prof` writes its profile).
 import { appendFileSync, writeFileSync } from 'node:fs';
+import { getHeapSpaceStatistics } from 'node:v8';
 import Fastify from 'fastify';
 import pg from 'pg';
 import { pino } from 'pino';
@@ -38,10 +39,11 @@ if (process.env.BENCH_TRACE) {
   } as typeof pg.Client.prototype.query;
 }
 
-// BENCH_MEMLOG=file: process.memoryUsage() every 200 ms as JSON lines (what RSS is made of).
+// BENCH_MEMLOG=file: process.memoryUsage() and V8's heap space sizes every 200 ms as JSON lines (what RSS is made of).
 if (process.env.BENCH_MEMLOG) {
   const file = process.env.BENCH_MEMLOG;
-  setInterval(() => appendFileSync(file, JSON.stringify({ t: Date.now(), ...process.memoryUsage() }) + '\n'), 200).unref();
+  const spaces = () => Object.fromEntries(getHeapSpaceStatistics().map((x) => [x.space_name, x.space_size]));
+  setInterval(() => appendFileSync(file, JSON.stringify({ t: Date.now(), ...process.memoryUsage(), spaces: spaces() }) + '\n'), 200).unref();
 }
 
 const config = loadConfig();

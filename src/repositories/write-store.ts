@@ -5,6 +5,7 @@ import { retryTransaction } from '../db/transaction.js';
 import { sql } from 'kysely';
 import type { MeasureRow } from '../db/types.js';
 import { DEPENDENT_SPAN } from '../domain/derive.js';
+import { jsonArrayBytes } from '../json-bytes.js';
 import type { Rag, ReadingStatus, TargetSpec } from '../domain/types.js';
 import type { MeasureDirectory } from './measure-directory.js';
 import type { Executor, StoredReading, StoredTarget } from './readings.js';
@@ -313,9 +314,10 @@ export async function persistChanges(db: Executor, c: ChangeSet): Promise<void> 
   if (c.readings.length) {
     // One JSON document: JSON.stringify and json_to_recordset beat 18 array parameters on both
     // sides (pg escapes every array element in JavaScript; about a quarter less in all, measured on 1,000 rows).
+    // Sent as bytes (a Buffer parameter goes in binary form, and json's binary form is its UTF-8 text), built a slice at a time.
     parts.push(sql`insert into readings (measure_id, period_key, value, numerator, denominator, status, commentary, override_rag,
         override_reason, computed_rag, rag, rag_reason, variance, trend, trend_period_key, trend_value, revision, source, updated_at)
-      select x.*, ${c.at.toISOString()}::timestamptz from json_to_recordset(${JSON.stringify(c.readings.map(readingJson))}::json)
+      select x.*, ${c.at.toISOString()}::timestamptz from json_to_recordset(${jsonArrayBytes(c.readings, (rs) => JSON.stringify(rs.map(readingJson)))}::json)
         as x(${sql.raw(READING_RECORD)})
       on conflict (measure_id, period_key) do update set
         value = excluded.value, numerator = excluded.numerator, denominator = excluded.denominator, status = excluded.status,

@@ -134,3 +134,17 @@ t.test('a burst of identical retries writes once', async (t) => {
     join measures m on m.id = r.measure_id where m.code = 'BBH-02' and r.period_key >= 20300`.execute(ta.db);
   t.same(rows[0], { n: 200, max: 1 }, '200 readings, one revision each');
 });
+
+t.test('an answer encoded in several slices is byte for byte the stored answer', async (t) => {
+  const ta = await buildTestApp(t, { seed: true });
+  const codes = (await sql<{ code: string }>`select code from measures order by code`.execute(ta.db)).rows.map((r) => r.code);
+  const readings = ['2020-21-Q1', '2020-21-Q2', '2020-21-Q3', '2020-21-Q4'].flatMap((period, p) =>
+    codes.map((measure, i) => ({ measure, period, value: ((i * 7 + p) % 40) + 0.25, ...(i % 5 ? {} : { commentary: `"quoted" \\ é ${i}` }) })));
+  t.ok(readings.length > 2 * 200, `${readings.length} readings: three slices or more`);
+  const first = await ta.as('write', post('slices', { readings }));
+  t.equal(first.statusCode, 200);
+  t.equal(first.json().readings.length, readings.length);
+  const again = await ta.as('write', post('slices', { readings }));
+  t.equal(again.headers['idempotent-replayed'], 'true');
+  t.equal(again.body, first.body, 'the sliced encoding equals the serializer run on the whole answer');
+});

@@ -6,12 +6,16 @@ import { sourceOf } from '../../plugins/auth.js';
 import { MINIMAL_APPLIED, prefersMinimal } from '../../plugins/prefer.js';
 import { claimIdempotencyKey, requestHash, storeIdempotentResponse } from '../../repositories/idempotency.js';
 import { problemResponses } from '../../schemas/common.js';
-import { BatchBody, BatchResult } from '../../schemas/readings.js';
+import { BatchBody, BatchResult, ReadingView } from '../../schemas/readings.js';
+import { jsonArrayBytes } from '../../json-bytes.js';
 import { toReadingChange } from '../../services/reading-writes.js';
 import type { Database } from '../../db/database.js';
 import { applyChanges, lockMeasures, PARALLEL_READ_FROM, unknownMeasures, unprocessable, type WriteOutcome } from '../../services/scorecard-writer.js';
 import { abortWhenClosed } from '../../services/write-gate.js';
 import type { RouteOptions } from './index.js';
+
+// The answer's readings, encoded a slice at a time (src/json-bytes.ts) with this schema's serializer.
+const ReadingViews = Type.Array(ReadingView) as unknown as Record<string, unknown>;
 
 const batch: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { ctx: { db, writeGate, config, measures: directory } }) => {
   // A large batch reads half its context on a second connection, taken before its transaction
@@ -61,14 +65,19 @@ const batch: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { ctx: { db, 
       const measures = await lockMeasures(trx, changes.map((c) => c.measure), directory);
       const missing = unknownMeasures(measures, changes, (i) => `/body/readings/${i}/measure`);
       if (missing.length) throw unprocessable(missing, missing.length === 1 ? 'item' : 'items');
-      const bodyOf = (res: WriteOutcome) => {
-        const counts = { dryRun, written: res.written, unchanged: res.unchanged, rederived: res.rederived };
-        return minimal ? counts : { ...counts, readings: res.views };
+      const countsOf = (res: WriteOutcome) => ({ dryRun, written: res.written, unchanged: res.unchanged, rederived: res.rederived });
+      const bodyOf = (res: WriteOutcome) => (minimal ? countsOf(res) : { ...countsOf(res), readings: res.views });
+      // The answer (~350 bytes a reading) is encoded while the rows are being stored: the counts
+      // by the route's serializer, the readings after them by their array's, a slice at a time, as bytes.
+      let encoded: Buffer | string | undefined;
+      const encode = (r: WriteOutcome) => {
+        const counts = reply.serialize(countsOf(r)) as string;
+        if (minimal) return counts;
+        const serializeViews = reply.compileSerializationSchema(ReadingViews) as (views: unknown) => string;
+        return jsonArrayBytes(r.views, serializeViews, { before: `${counts.slice(0, -1)},"readings":`, after: '}' });
       };
-      // The answer (~350 bytes a reading) is encoded while the rows are being stored.
-      let encoded: string | undefined;
       const res = await applyChanges(trx, measures, { readings: changes }, {
-        source: sourceOf(req), dryRun, parallelRead, directory, views: !minimal, whileStoring: (r) => { encoded = reply.serialize(bodyOf(r)) as string; },
+        source: sourceOf(req), dryRun, parallelRead, directory, views: !minimal, whileStoring: (r) => { encoded = encode(r); },
       });
       const body = bodyOf(res);
       if (idemKey && req.apiKey && !dryRun) await storeIdempotentResponse(trx, req.apiKey.id, idemKey, hash, 200, body);
