@@ -97,12 +97,6 @@ export async function applyChanges(
     parallelRead?: Database;
     /** Where lockMeasures found the ids and lock keys, if it used one: forgotten when stale. */
     directory?: MeasureDirectory;
-    /**
-     * Called with the outcome while PostgreSQL stores it (the outcome does not depend on the
-     * statement, and if it fails the whole write fails): a caller encodes its answer here, on
-     * the CPU the database leaves idle, instead of after the commit.
-     */
-    whileStoring?: (outcome: WriteOutcome) => void;
     /** false: the caller will not answer with the readings (Prefer: return=minimal), so no views are built. */
     views?: boolean;
   },
@@ -257,7 +251,6 @@ export async function applyChanges(
     rederived,
     changedIndexes,
   };
-  opts.whileStoring?.(outcome);
   await stored;
   return outcome;
 }

@@ -31,7 +31,7 @@ const batch: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { ctx: { db, 
         'makes the whole batch 422 with each failing index, and nothing is written. Send an Idempotency-Key header to make ' +
         'retries safe: the same key and body returns the stored response; the same key with another body is 422; while the ' +
         'first is still running, 409. dryRun returns what would be stored, derived values included. `Prefer: return=minimal` ' +
-        'answers with the counts only (no `readings`: for bulk loaders, which do not read the ~350 bytes a reading of the echo) ' +
+        'answers with the counts only, without `readings` (for bulk loaders that need no echo of each reading, ~350 bytes apiece), ' +
         'and says so in `Preference-Applied`; a replay returns the answer as first stored.',
       security: [{ bearerAuth: [] }],
       headers: Type.Object({
@@ -57,6 +57,7 @@ const batch: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { ctx: { db, 
 
     const idemKey = req.headers['idempotency-key'];
     const hash = idemKey ? requestHash(req.body) : '';
+    const countsOf = (res: WriteOutcome) => ({ dryRun, written: res.written, unchanged: res.unchanged, rederived: res.rederived });
     const write = (parallelRead?: Database) => inTransaction(db, async (trx) => {
       if (idemKey && req.apiKey) {
         const stored = await claimIdempotencyKey(trx, req.apiKey.id, idemKey, hash);
@@ -65,23 +66,10 @@ const batch: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { ctx: { db, 
       const measures = await lockMeasures(trx, changes.map((c) => c.measure), directory);
       const missing = unknownMeasures(measures, changes, (i) => `/body/readings/${i}/measure`);
       if (missing.length) throw unprocessable(missing, missing.length === 1 ? 'item' : 'items');
-      const countsOf = (res: WriteOutcome) => ({ dryRun, written: res.written, unchanged: res.unchanged, rederived: res.rederived });
-      const bodyOf = (res: WriteOutcome) => (minimal ? countsOf(res) : { ...countsOf(res), readings: res.views });
-      // The answer (~350 bytes a reading) is encoded while the rows are being stored: the counts
-      // by the route's serializer, the readings after them by their array's, a slice at a time, as bytes.
-      let encoded: Buffer | string | undefined;
-      const encode = (r: WriteOutcome) => {
-        const counts = reply.serialize(countsOf(r)) as string;
-        if (minimal) return counts;
-        const serializeViews = reply.compileSerializationSchema(ReadingViews) as (views: unknown) => string;
-        return jsonArrayBytes(r.views, serializeViews, { before: `${counts.slice(0, -1)},"readings":`, after: '}' });
-      };
-      const res = await applyChanges(trx, measures, { readings: changes }, {
-        source: sourceOf(req), dryRun, parallelRead, directory, views: !minimal, whileStoring: (r) => { encoded = encode(r); },
-      });
-      const body = bodyOf(res);
+      const res = await applyChanges(trx, measures, { readings: changes }, { source: sourceOf(req), dryRun, parallelRead, directory, views: !minimal });
+      const body = minimal ? countsOf(res) : { ...countsOf(res), readings: res.views };
       if (idemKey && req.apiKey && !dryRun) await storeIdempotentResponse(trx, req.apiKey.id, idemKey, hash, 200, body);
-      return { replay: false as const, status: 200, body, encoded };
+      return { replay: false as const, status: 200, body };
     });
     const out = await writeGate.run(
       () => (parallel && changes.length >= PARALLEL_READ_FROM ? db.connection().execute((reader) => write(reader)) : write()),
@@ -90,8 +78,16 @@ const batch: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { ctx: { db, 
     if (out.replay) reply.header('idempotent-replayed', 'true');
     // A replay is the answer as first stored, minimal or not, whatever this retry prefers.
     if (out.replay ? !('readings' in (out.body as object)) : minimal) reply.headers(MINIMAL_APPLIED);
-    if (!out.replay && out.encoded !== undefined) return reply.type('application/json; charset=utf-8').send(out.encoded as never);
-    return out.body as never;
+    if (out.replay || minimal) return out.body as never;
+    // A full answer (~350 bytes a reading) is encoded after the commit and sent at once, as bytes
+    // built a slice at a time (src/json-bytes.ts): the counts by the route's serializer, the
+    // readings after them by their array's. Encoded while the rows were being stored, it lived
+    // through the insert and the commit, was promoted, and waited for a full collection.
+    const { readings: views, ...counts } = out.body as { readings: unknown[] };
+    const head = reply.serialize(counts) as string;
+    const serializeViews = reply.compileSerializationSchema(ReadingViews) as (views: unknown) => string;
+    const bytes = jsonArrayBytes(views, serializeViews, { before: `${head.slice(0, -1)},"readings":`, after: '}' });
+    return reply.type('application/json; charset=utf-8').send(bytes as never);
   });
 };
 
