@@ -315,7 +315,7 @@ async function writePhase(forty: { url: string }, twinUrl: string, svc: Service,
   const configs = WRITE_BATCHES.flatMap((batch) => WRITE_CLIENTS.flatMap((clients) =>
     [{ batch, clients, minimal: false }, ...(batch === MINIMAL_BATCH ? [{ batch, clients, minimal: true }] : [])]));
   for (const { batch, clients, minimal } of configs) {
-    const { batches, lo, hi } = makeBatches(set, batch, writeRows(batch), batch * 31 + clients + (minimal ? 1 : 0));
+    const { batches, lo, hi } = makeBatches(set, batch, writeRows(batch), batch * 31 + clients + (minimal ? 17 : 0));
     const answer = minimal ? ', Prefer: return=minimal' : '';
     say(`write: ${batch}-row batches, ${clients} client(s)${answer}, ${batches.length * batch} readings: plain SQL`);
     await checkpoint();

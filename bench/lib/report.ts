@@ -58,8 +58,8 @@ export function goals(r: BenchResults): Goal[] {
   if (w1000.length) {
     const one = w1000.find((w) => w.clients === 1);
     const oneLean = lean.find((w) => w.clients === 1);
-    const best = Math.max(one?.service.rowsPerSec ?? 0, oneLean?.service.rowsPerSec ?? 0);
-    if (one) out.push({ goal: '>= 30,000 readings/s from one client in 1,000-row batches', figure: `${n0(one.service.rowsPerSec)}/s${oneLean ? ` (return=minimal: ${n0(oneLean.service.rowsPerSec)}/s)` : ''}`, ok: best >= 30_000 });
+    // Judged on the default answer; the minimal figure is shown beside it.
+    if (one) out.push({ goal: '>= 30,000 readings/s from one client in 1,000-row batches (full answer)', figure: `${n0(one.service.rowsPerSec)}/s${oneLean ? ` (return=minimal: ${n0(oneLean.service.rowsPerSec)}/s)` : ''}`, ok: one.service.rowsPerSec >= 30_000 });
     out.push({ goal: 'Rows stored equal rows sent (every write run)', figure: r.writes.every((w) => w.service.storedOk && (w.sql?.storedOk ?? true)) ? 'all equal (count and sum of values)' : 'MISMATCH, see the write table', ok: r.writes.every((w) => w.service.storedOk && (w.sql?.storedOk ?? true)) });
   }
   const health = r.reads.find((x) => x.name === '/health (service)');

@@ -40,7 +40,7 @@ export interface WriteRun {
   errors: number;
 }
 
-/** `minimal`: the service was asked for \`Prefer: return=minimal\` (counts, no echo of the readings). */
+/** `minimal`: the service was asked for `Prefer: return=minimal` (counts, no echo of the readings). */
 export interface WritePair { batch: number; clients: number; minimal?: boolean; service: WriteRun; sql: WriteRun | null; ratio: number | null }
 
 // Deterministic values around each measure's target, so every rating band occurs.

@@ -29,8 +29,9 @@ export function createDatabase(opts: DatabaseOptions): { db: Database; pool: pg.
     lock_timeout: opts.lockTimeoutMs ?? 10_000,
     idle_in_transaction_session_timeout: 60_000,
     // No JIT: the service's statements are short, and a national rollup's plans cross
-    // jit_above_cost, paying ~40 ms of compilation to save nothing.
-    options: '-c jit=off',
+    // jit_above_cost, paying ~40 ms of compilation to save nothing. UTF8 whatever the server's
+    // default: the write path sends its JSON document as UTF-8 bytes (write-store.ts).
+    options: '-c jit=off -c client_encoding=UTF8',
   } as pg.PoolConfig);
   // A dropped connection must not crash the process. pg-pool listens for errors only on idle
   // clients; a client checked out (inside a transaction, between statements) whose server

@@ -314,7 +314,9 @@ export async function persistChanges(db: Executor, c: ChangeSet): Promise<void> 
   if (c.readings.length) {
     // One JSON document: JSON.stringify and json_to_recordset beat 18 array parameters on both
     // sides (pg escapes every array element in JavaScript; about a quarter less in all, measured on 1,000 rows).
-    // Sent as bytes (a Buffer parameter goes in binary form, and json's binary form is its UTF-8 text), built a slice at a time.
+    // Sent as bytes built a slice at a time: a Buffer parameter goes in binary form, and json's
+    // binary form is its text in the client encoding (UTF8, set by createDatabase). Keep the cast
+    // ::json: jsonb's binary form starts with a version byte.
     parts.push(sql`insert into readings (measure_id, period_key, value, numerator, denominator, status, commentary, override_rag,
         override_reason, computed_rag, rag, rag_reason, variance, trend, trend_period_key, trend_value, revision, source, updated_at)
       select x.*, ${c.at.toISOString()}::timestamptz from json_to_recordset(${jsonArrayBytes(c.readings, (rs) => JSON.stringify(rs.map(readingJson)))}::json)

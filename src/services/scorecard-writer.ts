@@ -236,8 +236,8 @@ export async function applyChanges(
   // lets the statement go out first, then the CPU work overlaps the database's.
   const stored = opts.dryRun ? null
     : persistChanges(trx, { targets: targetUpserts, targetDeletes, targetRevisions, readings: toWrite, readingHistory: [...history.values()], at: now });
-  if (stored) {
-    stored.catch(() => undefined); // handled below; a failure while we build views is not an unhandled rejection
+  if (stored && opts.views !== false) {
+    stored.catch(() => undefined); // awaited below; a failure while we build views is not an unhandled rejection
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
   const viewOf = (r: StoredReading) => readingView(codeOf.get(r.measureId)!, r, ctxOf(r.measureId).targets.get(r.key)?.spec ?? null);

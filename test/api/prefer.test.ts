@@ -9,7 +9,7 @@ t.test('the header parser: return=minimal among other preferences, case and quot
     ' return = minimal ', ['handling=strict', 'return=minimal']];
   for (const h of yes) t.equal(prefersMinimal(h), true, JSON.stringify(h));
   const no = [undefined, '', 'return=representation', 'minimal', 'return', 'returns=minimal', 'return=minimalist', 'handling=lenient',
-    'return=representation, return=minimal'];
+    'return=representation, return=minimal', 'return, return=minimal'];
   for (const h of no) t.equal(prefersMinimal(h as string | undefined), false, JSON.stringify(h));
 });
 

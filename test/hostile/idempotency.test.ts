@@ -29,7 +29,7 @@ t.test('same key and body: the stored answer, written once', async (t) => {
   t.equal(first.statusCode, 200);
   t.equal(first.headers['idempotent-replayed'], undefined, 'the first is not a replay');
   t.equal(first.json().written, 2);
-  t.equal(first.headers['content-type'], 'application/json; charset=utf-8', 'the answer encoded while storing is JSON');
+  t.equal(first.headers['content-type'], 'application/json; charset=utf-8', 'the answer sent as bytes is JSON');
   const after = await fingerprint(ta.db);
   for (let i = 0; i < 3; i++) {
     const again = await ta.as('write', post('retry-1', { readings: items }));
