@@ -11,7 +11,7 @@
 // dropped on it), else an embedded one in a temporary directory.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,7 +23,7 @@ import { cpuCheck } from './lib/machine.js';
 import { benchDbName, createDb, dropDb, startServer, withClient, type BenchServer } from './lib/pg.js';
 import { freePort, RssLog, startChild, type Child } from './lib/processes.js';
 import { summariseProfile } from './lib/profile.js';
-import { renderMarkdown, type BenchResults } from './lib/report.js';
+import { renderMarkdown, writeDocs, type BenchResults } from './lib/report.js';
 import { loadWriteSet, makeBatches, serviceRun, sqlRun, type WritePair, type WriteRun, type WriteSet } from './lib/write.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -453,22 +453,12 @@ async function main() {
   await writeFile(join(ROOT, `bench/results/${stamp}-${results.mode}.json`), JSON.stringify(results, null, 2));
   await writeFile(join(ROOT, `bench/results/${stamp}-${results.mode}.md`), md);
   await writeFile(join(ROOT, `bench/results/latest-${results.mode}.md`), md);
-  if (WRITE_DOCS) await writeDocs(md);
+  if (WRITE_DOCS) {
+    await writeDocs(join(ROOT, 'docs/BENCHMARKS.md'), md);
+    say('docs/BENCHMARKS.md updated');
+  }
   console.log('\n' + md);
   say(`done in ${results.totalSeconds} s; results in bench/results/`);
-}
-
-/** Replaces the figures between the markers in docs/BENCHMARKS.md (the prose around them stays). */
-async function writeDocs(md: string) {
-  const file = join(ROOT, 'docs/BENCHMARKS.md');
-  const start = '<!-- bench:results:start -->';
-  const end = '<!-- bench:results:end -->';
-  const text = existsSync(file) ? await readFile(file, 'utf8') : `# Benchmarks\n\n${start}\n${end}\n`;
-  const a = text.indexOf(start);
-  const b = text.indexOf(end);
-  if (a < 0 || b < a) throw new Error('docs/BENCHMARKS.md lacks the bench:results markers');
-  await writeFile(file, `${text.slice(0, a + start.length)}\n${md}\n${text.slice(b)}`);
-  say('docs/BENCHMARKS.md updated');
 }
 
 async function cleanup() {

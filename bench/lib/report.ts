@@ -1,4 +1,6 @@
 // The run's figures as Markdown: machine, goals (met or not), then every table.
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
 import type { GenerateResult } from './generate.js';
 import type { LoadResult } from './load.js';
 import type { ProfileSummary } from './profile.js';
@@ -228,3 +230,14 @@ export function renderMarkdown(r: BenchResults): string {
 }
 
 const READ_NOTE = 'measure codes and priorities rotated per request';
+
+/** Replaces the figures between the markers in `file` (docs/BENCHMARKS.md; the prose around them stays). */
+export async function writeDocs(file: string, md: string): Promise<void> {
+  const start = '<!-- bench:results:start -->';
+  const end = '<!-- bench:results:end -->';
+  const text = existsSync(file) ? await readFile(file, 'utf8') : `# Benchmarks\n\n${start}\n${end}\n`;
+  const a = text.indexOf(start);
+  const b = text.indexOf(end);
+  if (a < 0 || b < a) throw new Error(`${file} lacks the bench:results markers`);
+  await writeFile(file, `${text.slice(0, a + start.length)}\n${md}\n${text.slice(b)}`);
+}
