@@ -322,7 +322,7 @@ async function writePhase(forty: { url: string }, twinUrl: string, svc: Service,
     const sql = await sqlRun(twinUrl, batches, clients, lo, hi);
     say(`write: ... service`);
     await checkpoint();
-    const service = await serviceRun(svc.base, forty.url, key, batches, clients, lo, hi, { minimal });
+    const service = await serviceRun(svc.base, forty.url, key, batches, clients, lo, hi, { minimal, pid: svc.child.pid });
     const pair: WritePair = { batch, clients, minimal, service, sql, ratio: sql ? service.rowsPerSec / sql.rowsPerSec : null };
     results.writes.push(pair);
     say(`write: service ${service.rowsPerSec.toFixed(0)}/s, SQL ${sql.rowsPerSec.toFixed(0)}/s, ratio ${pair.ratio?.toFixed(2)}, stored ok ${service.storedOk}/${sql.storedOk}`);

@@ -149,6 +149,22 @@ export function renderMarkdown(r: BenchResults): string {
     L.push('');
     L.push('p50/p99 are per batch (request or statement). "answer": full is the default (every reading as stored, ~350 bytes each); minimal is `Prefer: return=minimal` (the counts). "rated": share of the stored readings that got a rating (the rest have no target, are MI-only or are statuses).');
     L.push('');
+    const withCpu = r.writes.filter((w) => w.service.cpu && w.sql?.cpu);
+    if (withCpu.length) {
+      const per = (ms: number, run: WriteRun) => (ms / run.rows * 1000).toFixed(1);
+      L.push('CPU per 1,000 readings (ms, user + system from /proc over each run): what each side costs the two cores.');
+      L.push('');
+      L.push('| batch | clients | answer | service: Node | service: PostgreSQL | service: load generator | service: total | SQL: PostgreSQL | SQL: client | SQL: total |');
+      L.push('|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|');
+      for (const w of withCpu) {
+        const s = w.service;
+        const q = w.sql!;
+        const a = s.cpu!;
+        const b = q.cpu!;
+        L.push(`| ${w.batch} | ${w.clients} | ${w.minimal ? 'minimal' : 'full'} | ${per(a.service, s)} | ${per(a.postgres, s)} | ${per(a.bench, s)} | ${per(a.service + a.postgres + a.bench, s)} | ${per(b.postgres, q)} | ${per(b.bench, q)} | ${per(b.postgres + b.bench, q)} |`);
+      }
+      L.push('');
+    }
   }
 
   if (r.reads.length) {

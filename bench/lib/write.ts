@@ -6,6 +6,7 @@
 import pg from 'pg';
 import { load } from './load.js';
 import { keyOfQuarter, periodOfQuarter } from './generate.js';
+import { cpuSince, type CpuSplit } from './processes.js';
 import { withClient } from './pg.js';
 
 export interface WriteSet {
@@ -38,6 +39,8 @@ export interface WriteRun {
   storedOk: boolean;
   rated?: number;
   errors: number;
+  /** CPU used during the run (ms, from /proc): the service's process, PostgreSQL's, the bench's own (load generator or SQL client). */
+  cpu?: CpuSplit;
 }
 
 /** `minimal`: the service was asked for `Prefer: return=minimal` (counts, no echo of the readings). */
@@ -97,6 +100,7 @@ export async function sqlRun(url: string, batches: Batch[], clients: number, lo:
   const lat: number[] = [];
   let next = 0;
   let errors = 0;
+  const cpu = cpuSince();
   const t0 = performance.now();
   await Promise.all(Array.from({ length: clients }, async () => {
     for (let b = batches[next++]; b; b = batches[next++]) {
@@ -111,13 +115,14 @@ export async function sqlRun(url: string, batches: Batch[], clients: number, lo:
     }
   }));
   const seconds = (performance.now() - t0) / 1000;
+  const used = cpu(); // before pool.end(): an exited backend's CPU time can no longer be read
   await pool.end();
   const rows = batches.reduce((n, b) => n + b.ids.length, 0);
   const s = await stored(url, lo, hi);
   const sent = batches.reduce((n, b) => n + b.values.reduce((x, v) => x + cents(v), 0), 0);
   return {
     batch: batches[0].ids.length, clients, rows, seconds, rowsPerSec: rows / seconds, p50: pct(lat, 50), p99: pct(lat, 99),
-    stored: s.n, storedOk: s.n === rows && cents(s.sum) === sent, errors,
+    stored: s.n, storedOk: s.n === rows && cents(s.sum) === sent, errors, cpu: used,
   };
 }
 
@@ -126,7 +131,8 @@ export async function sqlRun(url: string, batches: Batch[], clients: number, lo:
  * `minimal`: with `Prefer: return=minimal` (the answer is the counts, not ~350 bytes a reading).
  */
 export async function serviceRun(base: string, dbUrl: string, key: string, batches: Batch[], clients: number, lo: number, hi: number,
-  opts: { minimal?: boolean } = {}): Promise<WriteRun> {
+  opts: { minimal?: boolean; pid?: number } = {}): Promise<WriteRun> {
+  const cpu = cpuSince(opts.pid);
   const r = await load('batch', base, {
     connections: clients,
     seconds: 120,
@@ -135,6 +141,7 @@ export async function serviceRun(base: string, dbUrl: string, key: string, batch
     headers: { 'content-type': 'application/json', authorization: `Bearer ${key}`, ...(opts.minimal ? { prefer: 'return=minimal' } : {}) },
     bodies: batches.map((b) => b.body),
   });
+  const used = cpu();
   const rows = batches.reduce((n, b) => n + b.ids.length, 0);
   const s = await stored(dbUrl, lo, hi);
   const sent = batches.reduce((n, b) => n + b.values.reduce((x, v) => x + cents(v), 0), 0);
@@ -142,6 +149,6 @@ export async function serviceRun(base: string, dbUrl: string, key: string, batch
   return {
     batch: batches[0].ids.length, clients, rows, seconds: r.seconds, rowsPerSec: okRows / r.seconds, p50: r.p50, p99: r.p99,
     stored: s.n, storedOk: s.n === rows && cents(s.sum) === sent && r.non2xx === 0 && r.errors === 0, rated: s.rated,
-    errors: r.non2xx + r.errors,
+    errors: r.non2xx + r.errors, cpu: used,
   };
 }

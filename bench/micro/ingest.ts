@@ -12,6 +12,7 @@ import { migrateToLatest } from '../../src/db/migrate.js';
 import { generateKey, insertKey } from '../../src/repositories/api-keys.js';
 import { generate, periodOfQuarter } from '../lib/generate.js';
 import { createDb, dropDb, startServer } from '../lib/pg.js';
+import { cpuSince, type CpuSplit } from '../lib/processes.js';
 
 const BATCHES = Number(process.argv[2] ?? 40);
 const SIZE = Number(process.argv[3] ?? 1000);
@@ -52,12 +53,14 @@ try {
   const codes = (await database.pool.query('select code from measures order by id')).rows.map((r) => r.code as string);
   const perQuarter = Math.floor(codes.length / SIZE);
   const rows: { wall: number; cpu: number; db: number }[] = [];
+  let cpuOfRun: (() => CpuSplit) | undefined;
   for (let b = 0; b < WARMUP + BATCHES; b++) {
     const q = quarters + Math.floor(b / perQuarter);
     const block = codes.slice((b % perQuarter) * SIZE, (b % perQuarter + 1) * SIZE);
     const payload = JSON.stringify({ readings: block.map((measure, i) => ({ measure, period: periodOfQuarter(START, q), value: 90 + ((i * 7 + b) % 25) })) });
     statementMs = 0;
     measuring = b >= WARMUP;
+    if (b === WARMUP) cpuOfRun = cpuSince();
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const res = await app.inject({ method: 'POST', url: '/v1/readings/batch', payload, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...(process.env.MINIMAL ? { prefer: 'return=minimal' } : {}) } });
@@ -66,9 +69,11 @@ try {
     if (res.statusCode !== 200) throw new Error(`batch ${b}: ${res.statusCode} ${res.body.slice(0, 300)}`);
     if (b >= WARMUP) rows.push({ wall, cpu: (cpu.user + cpu.system) / 1000, db: statementMs });
   }
+  const used = cpuOfRun!();
   const med = (k: 'wall' | 'cpu' | 'db') => { const s = rows.map((r) => r[k]).sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
   console.log(`${BATCHES} batches of ${SIZE} (after ${WARMUP} warm-up), medians per batch: wall ${med('wall').toFixed(1)} ms ` +
-    `(${Math.round(SIZE / med('wall') * 1000).toLocaleString('en-GB')} readings/s), Node CPU ${med('cpu').toFixed(1)} ms, statements ${med('db').toFixed(1)} ms`);
+    `(${Math.round(SIZE / med('wall') * 1000).toLocaleString('en-GB')} readings/s), Node CPU ${med('cpu').toFixed(1)} ms, statements ${med('db').toFixed(1)} ms; ` +
+    `mean CPU per batch from /proc: this process ${(used.bench / BATCHES).toFixed(1)} ms, PostgreSQL ${(used.postgres / BATCHES).toFixed(1)} ms`);
   for (const [shape, ms] of [...byShape].sort((a, b) => b[1] - a[1])) console.log(`  ${(ms / BATCHES).toFixed(2).padStart(7)} ms  ${shape}`);
   await app.close();
   await database.db.destroy();
