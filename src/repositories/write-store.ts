@@ -246,6 +246,13 @@ export interface ChangeSet {
    * changes. A revision already kept is never overwritten.
    */
   readingHistory: RevisionWrite[];
+  /**
+   * Every row in `readings` is new: none was stored when the context was read under the
+   * priority locks, so they go in as a plain INSERT. An upsert pays for the ON CONFLICT check
+   * and fires the statement-level UPDATE triggers (measure check, rollup summaries) on empty
+   * transition tables: ~2 ms of PostgreSQL's CPU per 1,000 rows, a fifth of the insert.
+   */
+  readingsAllNew?: boolean;
   at: Date;
 }
 
@@ -321,17 +328,23 @@ export async function persistChanges(db: Executor, c: ChangeSet): Promise<void> 
         override_reason, computed_rag, rag, rag_reason, variance, trend, trend_period_key, trend_value, revision, source, updated_at)
       select x.*, ${c.at.toISOString()}::timestamptz from json_to_recordset(${jsonArrayBytes(c.readings, (rs) => JSON.stringify(rs.map(readingJson)))}::json)
         as x(${sql.raw(READING_RECORD)})
-      on conflict (measure_id, period_key) do update set
+      ${c.readingsAllNew ? sql`` : sql`on conflict (measure_id, period_key) do update set
         value = excluded.value, numerator = excluded.numerator, denominator = excluded.denominator, status = excluded.status,
         commentary = excluded.commentary, override_rag = excluded.override_rag, override_reason = excluded.override_reason,
         computed_rag = excluded.computed_rag, rag = excluded.rag, rag_reason = excluded.rag_reason, variance = excluded.variance,
         trend = excluded.trend, trend_period_key = excluded.trend_period_key, trend_value = excluded.trend_value,
-        revision = excluded.revision, source = excluded.source, updated_at = excluded.updated_at`);
+        revision = excluded.revision, source = excluded.source, updated_at = excluded.updated_at`}`);
   }
   if (!parts.length) return;
-  if (parts.length === 1) {
-    await parts[0].execute(db);
-    return;
+  try {
+    if (parts.length === 1) await parts[0].execute(db);
+    else await sql`with ${sql.join(parts.map((p, i) => sql`${sql.raw(`p${i}`)} as (${p})`))} select 1`.execute(db);
+  } catch (err) {
+    // A row that was not there under the locks is there now: written by a client that took no
+    // lock (bare SQL with the triggers disabled). Run the write again, which reads it and updates it.
+    if (c.readingsAllNew && (err as { code?: string; constraint?: string }).code === '23505' && (err as { constraint?: string }).constraint === 'readings_pk') {
+      throw retryTransaction('a reading this write found missing was stored meanwhile; retrying');
+    }
+    throw err;
   }
-  await sql`with ${sql.join(parts.map((p, i) => sql`${sql.raw(`p${i}`)} as (${p})`))} select 1`.execute(db);
 }

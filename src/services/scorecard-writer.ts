@@ -235,7 +235,10 @@ export async function applyChanges(
   // The answer's views are built while PostgreSQL stores the rows: one turn of the event loop
   // lets the statement go out first, then the CPU work overlaps the database's.
   const stored = opts.dryRun ? null
-    : persistChanges(trx, { targets: targetUpserts, targetDeletes, targetRevisions, readings: toWrite, readingHistory: [...history.values()], at: now });
+    : persistChanges(trx, {
+      targets: targetUpserts, targetDeletes, targetRevisions, readings: toWrite, readingHistory: [...history.values()], at: now,
+      readingsAllNew: toWrite.every((r) => !original.has(rk(r.measureId, r.key))),
+    });
   if (stored && opts.views !== false) {
     stored.catch(() => undefined); // awaited below; a failure while we build views is not an unhandled rejection
     await new Promise<void>((resolve) => setImmediate(resolve));

@@ -3,6 +3,8 @@
 import t from 'tap';
 import { sql } from 'kysely';
 import { buildTestApp, defineMeasure } from '../helpers/app.js';
+import { persistChanges } from '../../src/repositories/write-store.js';
+import type { StoredReading } from '../../src/repositories/readings.js';
 
 t.test('a reading must name a measure, and a measure with readings cannot be removed', async (t) => {
   const ta = await buildTestApp(t);
@@ -23,4 +25,30 @@ t.test('a reading must name a measure, and a measure with readings cannot be rem
 
   await t.rejects(sql`delete from measures where code = 'M1'`.execute(ta.db), { code: '23503', message: /has readings/ });
   await t.resolves(sql`delete from measures where code = 'M2'`.execute(ta.db), 'a measure without readings can be removed');
+});
+
+t.test('new readings go in as a plain insert; one stored meanwhile by an unlocked writer makes the write retry, not overwrite', async (t) => {
+  const ta = await buildTestApp(t);
+  await defineMeasure(ta, 'M1');
+  const { rows: [m1] } = await sql<{ id: number }>`select id from measures where code = 'M1'`.execute(ta.db);
+  const at = new Date();
+  const reading = (value: string): StoredReading => ({
+    measureId: m1.id, key: 20192, value, numerator: null, denominator: null, status: null, commentary: null, overrideRag: null,
+    overrideReason: null, computedRag: null, rag: null, ragReason: null, variance: null, trend: null, trendPeriodKey: null,
+    trendValue: null, revision: 1, source: 'test', updatedAt: at,
+  });
+  const change = (value: string, readingsAllNew: boolean) => ({ targets: [], targetDeletes: [], targetRevisions: [], readings: [reading(value)], readingHistory: [], at, readingsAllNew });
+  await persistChanges(ta.db, change('5', true));
+  const stored = async () => (await sql<{ value: string }>`select value::text from readings where measure_id = ${m1.id} and period_key = 20192`.execute(ta.db)).rows.map((r) => r.value);
+  t.same(await stored(), ['5'], 'stored by the plain insert');
+  await t.rejects(persistChanges(ta.db, change('6', true)), { code: '40001', message: /stored meanwhile/ }, 'a row that is there after all: retry (40001)');
+  t.same(await stored(), ['5'], 'and nothing overwritten');
+  await persistChanges(ta.db, change('7', false));
+  t.same(await stored(), ['7'], 'the upsert (a retry reads the row, so it updates) replaces it');
+
+  // Through the API: a second write of the same period is an update, a new period a plain insert; both derive.
+  t.equal((await ta.as('write', { method: 'POST', url: '/v1/readings/batch', payload: { readings: [{ measure: 'M1', period: '2019-20-Q3', value: 8 }] } })).statusCode, 200);
+  const again = await ta.as('write', { method: 'POST', url: '/v1/readings/batch', payload: { readings: [{ measure: 'M1', period: '2019-20-Q3', value: 9 }, { measure: 'M1', period: '2019-20-Q4', value: 10 }] } });
+  t.equal(again.statusCode, 200);
+  t.match(again.json(), { written: 2, readings: [{ period: '2019-20-Q3', value: 9, revision: 2 }, { period: '2019-20-Q4', value: 10, revision: 1 }] });
 });

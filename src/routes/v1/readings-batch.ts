@@ -71,8 +71,11 @@ const batch: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { ctx: { db, 
       if (idemKey && req.apiKey && !dryRun) await storeIdempotentResponse(trx, req.apiKey.id, idemKey, hash, 200, body);
       return { replay: false as const, status: 200, body };
     });
+    // Split only while no other batch is writing: the split shortens one batch (~2 ms per 1,000
+    // readings) but costs PostgreSQL ~1 ms more CPU, which concurrent batches need.
     const out = await writeGate.run(
-      () => (parallel && changes.length >= PARALLEL_READ_FROM ? db.connection().execute((reader) => write(reader)) : write()),
+      () => (parallel && changes.length >= PARALLEL_READ_FROM && writeGate.running === 1
+        ? db.connection().execute((reader) => write(reader)) : write()),
       abortWhenClosed(reply.raw),
     );
     if (out.replay) reply.header('idempotent-replayed', 'true');
