@@ -43,8 +43,17 @@ export async function claimIdempotencyKey(
   return { status: row.response_status ?? 200, body: row.response_body };
 }
 
+/**
+ * `body`: the answer as a value, or as the JSON bytes already encoded for the client (a batch's
+ * full answer, ~350 bytes a reading: stored as sent, never made into one large string). A
+ * Buffer parameter goes in binary form, which for json is its text, hence the cast through
+ * ::json (jsonb's binary form starts with a version byte).
+ */
 export async function storeIdempotentResponse(trx: Executor, keyId: number, idemKey: string, hash: string, status: number, body: unknown) {
   await trx.insertInto('idempotency_keys')
-    .values({ key_id: keyId, idempotency_key: idemKey, request_hash: hash, response_status: status, response_body: JSON.stringify(body) })
+    .values({
+      key_id: keyId, idempotency_key: idemKey, request_hash: hash, response_status: status,
+      response_body: Buffer.isBuffer(body) ? sql<string>`${body}::json::jsonb` : JSON.stringify(body),
+    })
     .execute();
 }

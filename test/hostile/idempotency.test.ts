@@ -147,4 +147,7 @@ t.test('an answer encoded in several slices is byte for byte the stored answer',
   const again = await ta.as('write', post('slices', { readings }));
   t.equal(again.headers['idempotent-replayed'], 'true');
   t.equal(again.body, first.body, 'the sliced encoding equals the serializer run on the whole answer');
+  // The answer is stored as the bytes that were sent (no second encoding): the same document, é and quotes included.
+  const { rows: [stored] } = await sql<{ body: unknown }>`select response_body as body from idempotency_keys where idempotency_key = 'slices'`.execute(ta.db);
+  t.same(stored.body, JSON.parse(first.body), 'the stored answer is the one sent');
 });
