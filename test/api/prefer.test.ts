@@ -78,3 +78,11 @@ t.test('browsers may send Prefer and read Preference-Applied', async (t) => {
   const res = await ta.as('write', batch({ readings: [items[0]] }, { prefer: 'return=minimal', origin: 'https://bi.example' }));
   t.match(String(res.headers['access-control-expose-headers']), /Preference-Applied/);
 });
+
+t.test('the OpenAPI document declares the answer headers', async (t) => {
+  const ta = await buildTestApp(t);
+  const doc = (await ta.app.inject({ method: 'GET', url: '/docs/json' })).json();
+  const headers = doc.paths['/v1/readings/batch'].post.responses['200'].headers;
+  t.same(headers['Preference-Applied'].schema, { type: 'string', enum: ['return=minimal'] });
+  t.same(headers['Idempotent-Replayed'].schema, { type: 'string', enum: ['true'] });
+});

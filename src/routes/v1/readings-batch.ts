@@ -17,6 +17,12 @@ import type { RouteOptions } from './index.js';
 // The answer's readings, encoded a slice at a time (src/json-bytes.ts) with this schema's serializer.
 const ReadingViews = Type.Array(ReadingView) as unknown as Record<string, unknown>;
 
+// The answer's own headers, for the OpenAPI document (@fastify/swagger reads `headers` in a response schema).
+const BATCH_HEADERS = {
+  'Preference-Applied': { type: 'string', enum: ['return=minimal'], description: 'Present when the answer is the counts only (`Prefer: return=minimal` was honoured, or the stored answer being replayed was minimal)' },
+  'Idempotent-Replayed': { type: 'string', enum: ['true'], description: 'Present when this is the stored answer to an earlier request with the same Idempotency-Key' },
+};
+
 const batch: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { ctx: { db, writeGate, config, measures: directory } }) => {
   // A large batch reads half its context on a second connection, taken before its transaction
   // and its locks: one taken under the locks could wait for a pool that other writers, waiting
@@ -39,7 +45,7 @@ const batch: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { ctx: { db, 
         prefer: Type.Optional(Type.String({ description: 'RFC 7240; `return=minimal` leaves the readings out of the answer', examples: ['return=minimal'] })),
       }),
       body: BatchBody,
-      response: { 200: BatchResult, ...problemResponses(400, 401, 403, 409, 413, 415, 422, 503) },
+      response: { 200: { ...BatchResult, headers: BATCH_HEADERS }, ...problemResponses(400, 401, 403, 409, 413, 415, 422, 503) },
     },
   }, async (req, reply) => {
     const { readings, dryRun = false } = req.body;
