@@ -57,7 +57,7 @@ try {
   for (let b = 0; b < WARMUP + BATCHES; b++) {
     const q = quarters + Math.floor(b / perQuarter);
     const block = codes.slice((b % perQuarter) * SIZE, (b % perQuarter + 1) * SIZE);
-    const payload = JSON.stringify({ readings: block.map((measure, i) => ({ measure, period: periodOfQuarter(START, q), value: 90 + ((i * 7 + b) % 25) })) });
+    const payload = JSON.stringify({ readings: block.map((measure, i) => ({ measure, period: periodOfQuarter(START, q), value: Math.round((90 + ((i * 7919 + b * 104729) % 2500) / 100) * 100) / 100 })) });
     statementMs = 0;
     measuring = b >= WARMUP;
     if (b === WARMUP) cpuOfRun = cpuSince();
