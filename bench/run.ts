@@ -24,7 +24,7 @@ import { benchDbName, createDb, dropDb, startServer, withClient, type BenchServe
 import { freePort, RssLog, startChild, type Child } from './lib/processes.js';
 import { summariseProfile } from './lib/profile.js';
 import { renderMarkdown, writeDocs, type BenchResults } from './lib/report.js';
-import { loadWriteSet, makeBatches, serviceRun, sqlRun, type WritePair, type WriteRun, type WriteSet } from './lib/write.js';
+import { loadWriteSet, makeBatches, pairedRuns, serviceRun, type WritePair, type WriteRun, type WriteSet } from './lib/write.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 // The service is measured as shipped: compiled by `npm run build` (src/ and bench/service.ts to
@@ -65,6 +65,8 @@ const quartersFor = (rows: number, measures: number) => Math.ceil(rows / measure
 const W_MEASURES = 8_000;
 // 1,000-row batches run twice: with the full answer (the default) and with Prefer: return=minimal.
 const MINIMAL_BATCH = 1000;
+/** Each write configuration runs as this many alternating rounds of plain SQL and service (pairedRuns). */
+const WRITE_ROUNDS = QUICK ? 2 : 4;
 const writeQuarters = WRITE_CLIENTS.length * (WRITE_BATCHES.reduce((n, b) => n + quartersFor(writeRows(b), W_MEASURES), 0) +
   quartersFor(writeRows(MINIMAL_BATCH), W_MEASURES)) + 12;
 const SPECS: Record<'council' | 'forty' | 'national', ScaleSpec> = {
@@ -317,12 +319,9 @@ async function writePhase(forty: { url: string }, twinUrl: string, svc: Service,
   for (const { batch, clients, minimal } of configs) {
     const { batches, lo, hi } = makeBatches(set, batch, writeRows(batch), batch * 31 + clients + (minimal ? 17 : 0));
     const answer = minimal ? ', Prefer: return=minimal' : '';
-    say(`write: ${batch}-row batches, ${clients} client(s)${answer}, ${batches.length * batch} readings: plain SQL`);
-    await checkpoint();
-    const sql = await sqlRun(twinUrl, batches, clients, lo, hi);
-    say(`write: ... service`);
-    await checkpoint();
-    const service = await serviceRun(svc.base, forty.url, key, batches, clients, lo, hi, { minimal, pid: svc.child.pid });
+    say(`write: ${batch}-row batches, ${clients} client(s)${answer}, ${batches.length * batch} readings: plain SQL and service in ${WRITE_ROUNDS} alternating rounds`);
+    const { sql, service } = await pairedRuns(twinUrl, { base: svc.base, dbUrl: forty.url, key, pid: svc.child.pid, minimal },
+      batches, clients, lo, hi, WRITE_ROUNDS, checkpoint);
     const pair: WritePair = { batch, clients, minimal, service, sql, ratio: sql ? service.rowsPerSec / sql.rowsPerSec : null };
     results.writes.push(pair);
     say(`write: service ${service.rowsPerSec.toFixed(0)}/s, SQL ${sql.rowsPerSec.toFixed(0)}/s, ratio ${pair.ratio?.toFixed(2)}, stored ok ${service.storedOk}/${sql.storedOk}`);

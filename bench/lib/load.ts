@@ -22,6 +22,12 @@ export interface LoadResult {
   errors: number;
   /** Status of the first response, to tell a missing route (404) from a slow one. */
   firstStatus: number | null;
+  /**
+   * Writes (`bodies`): every request's latency (ms), so runs split into rounds can pool them:
+   * from when autocannon built the request (just before sending it: one request at a time
+   * per connection, built as the previous response arrives) to its response.
+   */
+  latencies?: number[];
 }
 
 export interface LoadOptions {
@@ -41,7 +47,7 @@ function assertLoopback(url: string) {
   if (!/^(127\.\d+\.\d+\.\d+|localhost|\[::1\])$/.test(host)) throw new Error(`bench targets loopback only, not ${host}`);
 }
 
-async function once(base: string, o: LoadOptions, seconds: number): Promise<autocannon.Result & { firstStatus: number | null; elapsed: number }> {
+async function once(base: string, o: LoadOptions, seconds: number): Promise<autocannon.Result & { firstStatus: number | null; elapsed: number; lat: number[] }> {
   assertLoopback(base);
   let i = 0;
   let firstStatus: number | null = null;
@@ -49,6 +55,7 @@ async function once(base: string, o: LoadOptions, seconds: number): Promise<auto
   // up to whole seconds: time from the start to the last response instead.
   const t0 = performance.now();
   let last = t0;
+  const lat: number[] = [];
   const bodies = o.bodies;
   const instance = autocannon({
     url: base,
@@ -61,15 +68,18 @@ async function once(base: string, o: LoadOptions, seconds: number): Promise<auto
     headers: (o.method ?? 'GET') === 'GET' ? { 'accept-encoding': 'gzip', ...o.headers } : o.headers,
     requests: [{
       method: o.method ?? 'GET',
-      setupRequest: (req: any) => {
+      // autocannon gives each request a fresh context object, passed to both hooks.
+      setupRequest: (req: any, context: { builtAt?: number }) => {
+        if (context) context.builtAt = performance.now();
         const n = i++;
         req.path = o.paths[n % o.paths.length];
         if (bodies) req.body = bodies[n % bodies.length];
         return req;
       },
-      onResponse: (status: number) => {
+      onResponse: (status: number, _body: unknown, context: { builtAt?: number }) => {
         if (firstStatus === null) firstStatus = status;
         last = performance.now();
+        if (bodies) lat.push(last - (context?.builtAt ?? t0));
       },
     }],
   } as autocannon.Options);
@@ -77,7 +87,7 @@ async function once(base: string, o: LoadOptions, seconds: number): Promise<auto
   const guard = setTimeout(() => (instance as unknown as { stop(): void }).stop(), (seconds + 30) * 1000);
   const res = await instance;
   clearTimeout(guard);
-  return Object.assign(res, { firstStatus, elapsed: (last - t0) / 1000 });
+  return Object.assign(res, { firstStatus, elapsed: (last - t0) / 1000, lat });
 }
 
 export async function load(name: string, base: string, o: LoadOptions): Promise<LoadResult> {
@@ -95,5 +105,6 @@ export async function load(name: string, base: string, o: LoadOptions): Promise<
     non2xx: r.non2xx,
     errors: r.errors + r.timeouts,
     firstStatus: r.firstStatus,
+    ...(o.bodies ? { latencies: r.lat } : {}),
   };
 }

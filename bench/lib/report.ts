@@ -147,6 +147,8 @@ export function renderMarkdown(r: BenchResults): string {
       L.push(`| ${w.batch} | ${w.clients} | ${w.minimal ? 'minimal' : 'full'} | ${n0(s.rows)} | ${n0(s.rowsPerSec)} | ${ms(s.p50)} | ${ms(s.p99)} | ${q ? n0(q.rowsPerSec) : '-'} | ${q ? ms(q.p50) : '-'} | ${q ? ms(q.p99) : '-'} | ${r2(w.ratio)} | ${s.storedOk && (q?.storedOk ?? true) ? 'yes' : `NO (service ${s.stored}, SQL ${q?.stored})`} | ${s.rated !== undefined ? `${Math.round((s.rated / Math.max(1, s.stored)) * 100)}%` : '-'} |`);
     }
     L.push('');
+    const rounds = r.writes[0]?.service.rounds ?? 1;
+    if (rounds > 1) L.push(`Each configuration ran in ${rounds} alternating rounds (plain SQL, then the service, on consecutive slices of the same batches), so a change in the machine's speed falls on both sides: rates are over the rounds' summed time, p50/p99 over every request.`, '');
     L.push('p50/p99 are per batch (request or statement). "answer": full is the default (every reading as stored, ~350 bytes each); minimal is `Prefer: return=minimal` (the counts). "rated": share of the stored readings that got a rating (the rest have no target, are MI-only or are statuses).');
     L.push('');
     const withCpu = r.writes.filter((w) => w.service.cpu && w.sql?.cpu);

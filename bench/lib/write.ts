@@ -41,6 +41,8 @@ export interface WriteRun {
   errors: number;
   /** CPU used during the run (ms, from /proc): the service's process, PostgreSQL's, the bench's own (load generator or SQL client). */
   cpu?: CpuSplit;
+  /** Rounds the run was split into, alternating with its twin's (see pairedRuns). */
+  rounds?: number;
 }
 
 /** `minimal`: the service was asked for `Prefer: return=minimal` (counts, no echo of the readings). */
@@ -93,10 +95,11 @@ async function stored(url: string, lo: number, hi: number) {
 
 const cents = (s: string) => Math.round(Number(s) * 100);
 
+interface Chunk { seconds: number; lat: number[]; okRequests: number; errors: number; cpu: CpuSplit }
+const addCpu = (a: CpuSplit, b: CpuSplit): CpuSplit => ({ service: a.service + b.service, postgres: a.postgres + b.postgres, bench: a.bench + b.bench });
+
 /** The plain-SQL path: `clients` connections each taking the next batch, one statement per batch. */
-export async function sqlRun(url: string, batches: Batch[], clients: number, lo: number, hi: number): Promise<WriteRun> {
-  const pool = new pg.Pool({ connectionString: url, max: clients, application_name: 'scorecard-bench-sql' });
-  await Promise.all(Array.from({ length: clients }, async () => (await pool.connect()).release()));
+async function sqlChunk(pool: pg.Pool, batches: Batch[], clients: number): Promise<Chunk> {
   const lat: number[] = [];
   let next = 0;
   let errors = 0;
@@ -115,23 +118,14 @@ export async function sqlRun(url: string, batches: Batch[], clients: number, lo:
     }
   }));
   const seconds = (performance.now() - t0) / 1000;
-  const used = cpu(); // before pool.end(): an exited backend's CPU time can no longer be read
-  await pool.end();
-  const rows = batches.reduce((n, b) => n + b.ids.length, 0);
-  const s = await stored(url, lo, hi);
-  const sent = batches.reduce((n, b) => n + b.values.reduce((x, v) => x + cents(v), 0), 0);
-  return {
-    batch: batches[0].ids.length, clients, rows, seconds, rowsPerSec: rows / seconds, p50: pct(lat, 50), p99: pct(lat, 99),
-    stored: s.n, storedOk: s.n === rows && cents(s.sum) === sent, errors, cpu: used,
-  };
+  return { seconds, lat, okRequests: batches.length - errors, errors, cpu: cpu() };
 }
 
 /**
  * The service path: autocannon posts each batch once, `clients` connections at a time;
  * `minimal`: with `Prefer: return=minimal` (the answer is the counts, not ~350 bytes a reading).
  */
-export async function serviceRun(base: string, dbUrl: string, key: string, batches: Batch[], clients: number, lo: number, hi: number,
-  opts: { minimal?: boolean; pid?: number } = {}): Promise<WriteRun> {
+async function serviceChunk(base: string, key: string, batches: Batch[], clients: number, opts: { minimal?: boolean; pid?: number }): Promise<Chunk> {
   const cpu = cpuSince(opts.pid);
   const r = await load('batch', base, {
     connections: clients,
@@ -141,14 +135,62 @@ export async function serviceRun(base: string, dbUrl: string, key: string, batch
     headers: { 'content-type': 'application/json', authorization: `Bearer ${key}`, ...(opts.minimal ? { prefer: 'return=minimal' } : {}) },
     bodies: batches.map((b) => b.body),
   });
-  const used = cpu();
+  return { seconds: r.seconds, lat: r.latencies ?? [], okRequests: r.requests - r.non2xx - r.errors, errors: r.non2xx + r.errors, cpu: cpu() };
+}
+
+/** Chunks of one run, summed, and the rows stored checked against the rows sent. */
+async function runOf(chunks: Chunk[], batches: Batch[], clients: number, dbUrl: string, lo: number, hi: number): Promise<WriteRun> {
   const rows = batches.reduce((n, b) => n + b.ids.length, 0);
+  const size = batches[0].ids.length;
+  const seconds = chunks.reduce((n, c) => n + c.seconds, 0);
+  const lat = chunks.flatMap((c) => c.lat);
+  const errors = chunks.reduce((n, c) => n + c.errors, 0);
+  const ok = chunks.reduce((n, c) => n + c.okRequests, 0);
   const s = await stored(dbUrl, lo, hi);
   const sent = batches.reduce((n, b) => n + b.values.reduce((x, v) => x + cents(v), 0), 0);
-  const okRows = (r.requests - r.non2xx - r.errors) * batches[0].ids.length;
   return {
-    batch: batches[0].ids.length, clients, rows, seconds: r.seconds, rowsPerSec: okRows / r.seconds, p50: r.p50, p99: r.p99,
-    stored: s.n, storedOk: s.n === rows && cents(s.sum) === sent && r.non2xx === 0 && r.errors === 0, rated: s.rated,
-    errors: r.non2xx + r.errors, cpu: used,
+    batch: size, clients, rows, seconds, rowsPerSec: (ok * size) / seconds, p50: pct(lat, 50), p99: pct(lat, 99),
+    stored: s.n, storedOk: s.n === rows && cents(s.sum) === sent && errors === 0, rated: s.rated, errors,
+    cpu: chunks.map((c) => c.cpu).reduce(addCpu), rounds: chunks.length,
   };
+}
+
+/** The service path alone, in one run. */
+export async function serviceRun(base: string, dbUrl: string, key: string, batches: Batch[], clients: number, lo: number, hi: number,
+  opts: { minimal?: boolean; pid?: number } = {}): Promise<WriteRun> {
+  return runOf([await serviceChunk(base, key, batches, clients, opts)], batches, clients, dbUrl, lo, hi);
+}
+
+/**
+ * The same batches through both paths in `rounds` alternating rounds (plain SQL, then the
+ * service, on consecutive slices of the batches), so a change in the machine's speed during
+ * the run (this VM's moved by a third within minutes) falls on both sides alike; `before`
+ * runs ahead of every round (a CHECKPOINT). Rates are rows over the rounds' summed time; p50
+ * and p99 are over every request of every round.
+ */
+export async function pairedRuns(
+  twinUrl: string, service: { base: string; dbUrl: string; key: string; pid?: number; minimal?: boolean },
+  batches: Batch[], clients: number, lo: number, hi: number, rounds: number, before: () => Promise<void>,
+): Promise<{ sql: WriteRun; service: WriteRun }> {
+  const per = Math.ceil(batches.length / rounds);
+  const sqlChunks: Chunk[] = [];
+  const serviceChunks: Chunk[] = [];
+  // One pool for every round, connected before the first, as the service keeps its own: a new
+  // backend's first insert also compiles the trigger functions and fills its caches.
+  const pool = new pg.Pool({ connectionString: twinUrl, max: clients, application_name: 'scorecard-bench-sql' });
+  try {
+    await Promise.all(Array.from({ length: clients }, async () => (await pool.connect()).release()));
+    for (let at = 0; at < batches.length; at += per) {
+      const slice = batches.slice(at, at + per);
+      await before();
+      sqlChunks.push(await sqlChunk(pool, slice, clients));
+      await before();
+      serviceChunks.push(await serviceChunk(service.base, service.key, slice, clients, service));
+    }
+  } finally {
+    await pool.end();
+  }
+  const sql = await runOf(sqlChunks, batches, clients, twinUrl, lo, hi);
+  delete sql.rated;
+  return { sql, service: await runOf(serviceChunks, batches, clients, service.dbUrl, lo, hi) };
 }
