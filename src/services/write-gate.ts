@@ -49,8 +49,10 @@ export class WriteGate {
 
   /**
    * Runs `work` when a slot is free. Throws a 503 AppError at once when every slot is taken
-   * and the queue is full; rejects with `signal.reason` if `signal` aborts while waiting (a
-   * task already running is not interrupted).
+   * and the queue is full; rejects with `signal.reason` if `signal` aborts while waiting. A
+   * task already running is not interrupted and keeps its slot until it ends: p-queue, given
+   * the signal itself, would also reject a running task on abort and free its slot while the
+   * transaction still runs, so it only ever sees a signal that aborts while the task waits.
    */
   run<T>(work: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     if (this.#queue.pending >= this.concurrency && this.#queue.size >= this.maxQueue) {
@@ -60,7 +62,15 @@ export class WriteGate {
         { headers: { 'retry-after': this.#retryAfter } },
       ));
     }
-    return this.#queue.add(work, { signal });
+    if (!signal) return this.#queue.add(work);
+    const whileWaiting = new AbortController();
+    const onAbort = () => whileWaiting.abort(signal.reason);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    return this.#queue.add(() => {
+      signal.removeEventListener('abort', onAbort);
+      return work();
+    }, { signal: whileWaiting.signal }).finally(() => signal.removeEventListener('abort', onAbort));
   }
 }
 

@@ -121,6 +121,30 @@ t.test('a waiting request whose client went away leaves the queue without runnin
   t.same(started, ['a', 'after']);
 });
 
+t.test('a running request whose client went away keeps its slot until its work ends', async (t) => {
+  const gate = new WriteGate({ concurrency: 1, maxQueue: 5 });
+  const started: string[] = [];
+  const ac = new AbortController();
+  const a = deferred(started, 'a');
+  const first = gate.run(a.task, ac.signal);
+  await tick();
+  const next = deferred(started, 'next');
+  const second = gate.run(next.task);
+  ac.abort(new Error('client closed'));
+  await tick();
+  t.equal(gate.running, 1, 'the transaction still runs, so its slot stays taken');
+  t.same(started, ['a'], 'and the next one does not start beside it');
+  a.finish();
+  t.equal(await first, 'a', 'its result still reaches the caller');
+  await tick();
+  t.same(started, ['a', 'next'], 'the slot passes on when the work ends');
+  next.finish();
+  t.equal(await second, 'next');
+  const late = new AbortController();
+  late.abort(new Error('gone already'));
+  await t.rejects(gate.run(async () => 'never', late.signal), { message: 'gone already' }, 'a signal aborted before the call never runs');
+});
+
 t.test('rejects nonsense sizes', async (t) => {
   t.throws(() => new WriteGate({ concurrency: 0, maxQueue: 1 }), RangeError);
   t.throws(() => new WriteGate({ concurrency: 1, maxQueue: -1 }), RangeError);
