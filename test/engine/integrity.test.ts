@@ -52,3 +52,29 @@ t.test('new readings go in as a plain insert; one stored meanwhile by an unlocke
   t.equal(again.statusCode, 200);
   t.match(again.json(), { written: 2, readings: [{ period: '2019-20-Q3', value: 9, revision: 2 }, { period: '2019-20-Q4', value: 10, revision: 1 }] });
 });
+
+t.test('a batch whose plain insert meets a row stored meanwhile runs again and stores its reading', async (t) => {
+  const ta = await buildTestApp(t);
+  await defineMeasure(ta, 'M1');
+  const { rows: [m1] } = await sql<{ id: number }>`select id from measures where code = 'M1'`.execute(ta.db);
+  // Stands in for a writer that took no lock: once, just before the batch's insert (after its
+  // context read), a row for the same measure and period appears in the same table.
+  await sql`create sequence sneak_once`.execute(ta.db);
+  await sql.raw(`create function sneak() returns trigger language plpgsql as $$ begin
+      if nextval('sneak_once') = 1 then
+        insert into readings (measure_id, period_key, value, revision, source) values (${m1.id}, 20193, 99, 1, 'sneaky');
+      end if;
+      return null;
+    end $$`).execute(ta.db);
+  await sql`create trigger sneak before insert on readings for each statement execute function sneak()`.execute(ta.db);
+
+  const res = await ta.as('write', { method: 'POST', url: '/v1/readings/batch', payload: { readings: [{ measure: 'M1', period: '2019-20-Q3', value: 5 }] } });
+  t.equal(res.statusCode, 200, 'answered, not a 500');
+  t.match(res.json(), { written: 1, readings: [{ period: '2019-20-Q3', value: 5, revision: 1 }] });
+  const { rows } = await sql<{ value: string; source: string }>`select value::text, source from readings where measure_id = ${m1.id} and period_key = 20193`.execute(ta.db);
+  t.equal(rows.length, 1);
+  t.equal(rows[0]?.value, '5', "the batch's value is what is stored");
+  t.not(rows[0]?.source, 'sneaky', 'written by the batch, not the sneaked row');
+  const { rows: [seq] } = await sql<{ n: string }>`select last_value::text as n from sneak_once`.execute(ta.db);
+  t.equal(seq.n, '3', 'the trigger ran for the first insert, the sneaked row and the retried insert: the write ran twice');
+});

@@ -24,9 +24,10 @@ const BATCH_HEADERS = {
 };
 
 const batch: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { ctx: { db, writeGate, config, measures: directory } }) => {
-  // A large batch reads half its context on a second connection, taken before its transaction
-  // and its locks: one taken under the locks could wait for a pool that other writers, waiting
-  // for those locks, have filled. Gated batches take two connections each at most.
+  // A large batch, when no other batch is writing, reads half its context on a second
+  // connection, taken before its transaction and its locks: one taken under the locks could
+  // wait for a pool that other writers, waiting for those locks, have filled. Gated batches
+  // take two connections each at most.
   const parallel = writeGate.concurrency * 2 < config.DB_POOL_MAX;
   app.post('/readings/batch', {
     config: { scope: 'write' },
@@ -97,8 +98,9 @@ const batch: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { ctx: { db, 
     // A replay is the answer as first stored, minimal or not, whatever this retry prefers.
     if (out.replay ? !('readings' in (out.body as object)) : minimal) reply.headers(MINIMAL_APPLIED);
     if (out.replay || minimal) return out.body as never;
-    // Not stored: encoded after the commit and sent at once. Encoded while the rows were being
-    // stored, it lived through the insert and the commit, was promoted, and waited for a full collection.
+    // A full answer stored with an Idempotency-Key is already bytes. Otherwise it is encoded now,
+    // after the commit, and sent at once: encoded while the rows were being stored, it lived
+    // through the insert and the commit, was promoted, and waited for a full collection.
     const bytes = Buffer.isBuffer(out.body) ? out.body : encodeFull(out.body as WriteOutcome);
     return reply.type('application/json; charset=utf-8').send(bytes as never);
   });
