@@ -320,7 +320,7 @@ async function writePhase(forty: { url: string }, twinUrl: string, svc: Service,
     const { batches, lo, hi } = makeBatches(set, batch, writeRows(batch), batch * 31 + clients + (minimal ? 17 : 0));
     const answer = minimal ? ', Prefer: return=minimal' : '';
     say(`write: ${batch}-row batches, ${clients} client(s)${answer}, ${batches.length * batch} readings: plain SQL and service in ${WRITE_ROUNDS} alternating rounds`);
-    const { sql, service } = await pairedRuns(twinUrl, { base: svc.base, dbUrl: forty.url, key, pid: svc.child.pid, minimal },
+    const { sql, service } = await pairedRuns(twinUrl, { base: svc.base, dbUrl: forty.url, key, pid: svc.child.pid, postmaster: server!.postmaster, minimal },
       batches, clients, lo, hi, WRITE_ROUNDS, checkpoint);
     const pair: WritePair = { batch, clients, minimal, service, sql, ratio: sql ? service.rowsPerSec / sql.rowsPerSec : null };
     results.writes.push(pair);

@@ -68,7 +68,8 @@ async function once(base: string, o: LoadOptions, seconds: number): Promise<auto
     headers: (o.method ?? 'GET') === 'GET' ? { 'accept-encoding': 'gzip', ...o.headers } : o.headers,
     requests: [{
       method: o.method ?? 'GET',
-      // autocannon gives each request a fresh context object, passed to both hooks.
+      // autocannon passes the same context object to both hooks of a request, and, with one
+      // entry in `requests` and no pipelining (as here), a fresh one to every request.
       setupRequest: (req: any, context: { builtAt?: number }) => {
         if (context) context.builtAt = performance.now();
         const n = i++;

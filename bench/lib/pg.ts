@@ -8,6 +8,7 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import { startEmbedded, type EmbeddedDatabase } from '../../src/db/embedded.js';
 import { adminQuery, withDatabase } from '../../test/helpers/databases.js';
+import { parentOf, readComm } from './processes.js';
 
 export { withDatabase };
 
@@ -17,6 +18,8 @@ export interface BenchServer {
   embedded: boolean;
   version: string;
   settings: Record<string, string>;
+  /** The server's postmaster pid when it runs on this machine (for CPU accounting from /proc). */
+  postmaster?: number;
   stop(): Promise<void>;
 }
 
@@ -33,6 +36,10 @@ export async function startServer(log: Logger): Promise<BenchServer> {
   const c = new pg.Client({ connectionString: url });
   await c.connect();
   const version = (await c.query('show server_version')).rows[0].server_version as string;
+  // A backend's parent is the postmaster; on another machine there is no such pid here.
+  const backend = Number((await c.query('select pg_backend_pid() as pid')).rows[0].pid);
+  const parent = parentOf(backend);
+  const postmaster = readComm(backend) === 'postgres' && parent !== undefined && readComm(parent) === 'postgres' ? parent : undefined;
   const settings: Record<string, string> = {};
   for (const s of ['shared_buffers', 'work_mem', 'max_wal_size', 'synchronous_commit', 'max_connections', 'max_parallel_workers_per_gather']) {
     settings[s] = (await c.query(`show ${s}`)).rows[0][s];
@@ -43,6 +50,7 @@ export async function startServer(log: Logger): Promise<BenchServer> {
     embedded: embedded !== null,
     version,
     settings,
+    postmaster,
     stop: async () => {
       if (embedded) await embedded.stop();
       if (dataDir) await rm(dataDir, { recursive: true, force: true });

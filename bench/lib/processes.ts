@@ -79,51 +79,90 @@ export async function startChild(file: string, env: Record<string, string>, opts
   return child;
 }
 
-/** CPU time (user + system, ms) a process has used, from /proc/<pid>/stat; 0 when it cannot be read. */
-function cpuMsOf(pid: number | 'self'): number {
+/** A process's /proc/<pid>/stat fields after its name (field 3, the state, is [0]); null when gone. */
+function statOf(pid: number | 'self'): string[] | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name, which is in parentheses and may hold spaces: utime and stime are the 12th and 13th.
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK;
+    // The command name is in parentheses and may hold spaces: split after its closing one.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
-    return 0;
+    return null;
   }
+}
+const ticks = (f: string[], a: number, b: number) => ((Number(f[a]) + Number(f[b])) * 1000) / CLK_TCK;
+/** CPU time (user + system, ms) a process has used (fields 14 and 15); 0 when it cannot be read. */
+function cpuMsOf(pid: number | 'self'): number {
+  const f = statOf(pid);
+  return f ? ticks(f, 11, 12) : 0;
 }
 const CLK_TCK = (() => {
   try { return Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100; } catch { return 100; }
 })();
 
-/** CPU per process named `postgres` on this machine (the server and its backends), by pid. */
-function postgresCpu(): Map<number, number> {
+/**
+ * CPU per PostgreSQL process, by pid: the children of `postmaster` when it is known (one
+ * server's backends and workers), else every process named `postgres` on this machine.
+ */
+function postgresCpu(postmaster?: number): Map<number, number> {
   const out = new Map<number, number>();
   let entries: string[] = [];
   try { entries = readdirSync('/proc'); } catch { return out; }
   for (const e of entries) {
     if (!/^\d+$/.test(e)) continue;
+    const pid = Number(e);
+    if (postmaster !== undefined) {
+      const f = pid === postmaster ? null : statOf(pid);
+      if (f && Number(f[1]) === postmaster) out.set(pid, ticks(f, 11, 12));
+      continue;
+    }
     try {
-      if (readFileSync(`/proc/${e}/comm`, 'utf8').trim() === 'postgres') out.set(Number(e), cpuMsOf(Number(e)));
+      if (readFileSync(`/proc/${e}/comm`, 'utf8').trim() === 'postgres') out.set(pid, cpuMsOf(pid));
     } catch { /* gone meanwhile */ }
   }
   return out;
 }
+
+/** The postmaster's own CPU and its reaped children's (fields 14-17), ms. */
+function postmasterCpu(postmaster: number): number {
+  const f = statOf(postmaster);
+  return f ? ticks(f, 11, 12) + ticks(f, 13, 14) : 0;
+}
+
+/** A process's command name, or undefined when there is no such process here. */
+export function readComm(pid: number): string | undefined {
+  try { return readFileSync(`/proc/${pid}/comm`, 'utf8').trim(); } catch { return undefined; }
+}
+
+/** The postmaster of a backend (its parent). */
+export const parentOf = (pid: number): number | undefined => {
+  const f = statOf(pid);
+  return f ? Number(f[1]) : undefined;
+};
 
 /** CPU used by the service child, PostgreSQL and this (load-generating) process. */
 export interface CpuSplit { service: number; postgres: number; bench: number }
 
 /**
  * Starts counting; the function returned gives the CPU used since (ms), per part. PostgreSQL's
- * is summed per process: one started meanwhile counts in full; one that exited meanwhile is
- * lost (so pools are opened before the count starts and read before they close). Linux only:
- * zeros elsewhere.
+ * is summed per process: one started meanwhile counts in full. With the `postmaster` known, a
+ * child that exited meanwhile (an autovacuum worker, a closed connection) counts too: its
+ * whole CPU is in the postmaster's reaped-children time, less what it had used at the start.
+ * Without it, such a process is lost, and every `postgres` process on the machine counts.
+ * Linux only: zeros elsewhere.
  */
-export function cpuSince(servicePid?: number): () => CpuSplit {
-  const service0 = servicePid ? cpuMsOf(servicePid) : 0;
-  const pg0 = postgresCpu();
+export function cpuSince(o: { service?: number; postmaster?: number } = {}): () => CpuSplit {
+  const service0 = o.service ? cpuMsOf(o.service) : 0;
+  const pg0 = postgresCpu(o.postmaster);
+  const pm0 = o.postmaster ? postmasterCpu(o.postmaster) : 0;
   const bench0 = cpuMsOf('self');
   return () => {
+    const pg1 = postgresCpu(o.postmaster);
     let postgres = 0;
-    for (const [pid, ms] of postgresCpu()) postgres += ms - (pg0.get(pid) ?? 0);
-    return { service: servicePid ? cpuMsOf(servicePid) - service0 : 0, postgres, bench: cpuMsOf('self') - bench0 };
+    for (const [pid, ms] of pg1) postgres += ms - (pg0.get(pid) ?? 0);
+    if (o.postmaster) {
+      postgres += postmasterCpu(o.postmaster) - pm0;
+      for (const [pid, ms] of pg0) if (!pg1.has(pid)) postgres -= ms;
+    }
+    return { service: o.service ? cpuMsOf(o.service) - service0 : 0, postgres, bench: cpuMsOf('self') - bench0 };
   };
 }

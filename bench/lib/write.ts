@@ -95,15 +95,18 @@ async function stored(url: string, lo: number, hi: number) {
 
 const cents = (s: string) => Math.round(Number(s) * 100);
 
+/** `pid`: the service's process and `postmaster` PostgreSQL's, for the CPU figures; `minimal`: send `Prefer: return=minimal`. */
+export interface ServiceRunOptions { minimal?: boolean; pid?: number; postmaster?: number }
+
 interface Chunk { seconds: number; lat: number[]; okRequests: number; errors: number; cpu: CpuSplit }
 const addCpu = (a: CpuSplit, b: CpuSplit): CpuSplit => ({ service: a.service + b.service, postgres: a.postgres + b.postgres, bench: a.bench + b.bench });
 
 /** The plain-SQL path: `clients` connections each taking the next batch, one statement per batch. */
-async function sqlChunk(pool: pg.Pool, batches: Batch[], clients: number): Promise<Chunk> {
+async function sqlChunk(pool: pg.Pool, batches: Batch[], clients: number, postmaster?: number): Promise<Chunk> {
   const lat: number[] = [];
   let next = 0;
   let errors = 0;
-  const cpu = cpuSince();
+  const cpu = cpuSince({ postmaster });
   const t0 = performance.now();
   await Promise.all(Array.from({ length: clients }, async () => {
     for (let b = batches[next++]; b; b = batches[next++]) {
@@ -125,8 +128,8 @@ async function sqlChunk(pool: pg.Pool, batches: Batch[], clients: number): Promi
  * The service path: autocannon posts each batch once, `clients` connections at a time;
  * `minimal`: with `Prefer: return=minimal` (the answer is the counts, not ~350 bytes a reading).
  */
-async function serviceChunk(base: string, key: string, batches: Batch[], clients: number, opts: { minimal?: boolean; pid?: number }): Promise<Chunk> {
-  const cpu = cpuSince(opts.pid);
+async function serviceChunk(base: string, key: string, batches: Batch[], clients: number, opts: ServiceRunOptions): Promise<Chunk> {
+  const cpu = cpuSince({ service: opts.pid, postmaster: opts.postmaster });
   const r = await load('batch', base, {
     connections: clients,
     seconds: 120,
@@ -157,7 +160,7 @@ async function runOf(chunks: Chunk[], batches: Batch[], clients: number, dbUrl: 
 
 /** The service path alone, in one run. */
 export async function serviceRun(base: string, dbUrl: string, key: string, batches: Batch[], clients: number, lo: number, hi: number,
-  opts: { minimal?: boolean; pid?: number } = {}): Promise<WriteRun> {
+  opts: ServiceRunOptions = {}): Promise<WriteRun> {
   return runOf([await serviceChunk(base, key, batches, clients, opts)], batches, clients, dbUrl, lo, hi);
 }
 
@@ -169,21 +172,24 @@ export async function serviceRun(base: string, dbUrl: string, key: string, batch
  * and p99 are over every request of every round.
  */
 export async function pairedRuns(
-  twinUrl: string, service: { base: string; dbUrl: string; key: string; pid?: number; minimal?: boolean },
+  twinUrl: string, service: { base: string; dbUrl: string; key: string } & ServiceRunOptions,
   batches: Batch[], clients: number, lo: number, hi: number, rounds: number, before: () => Promise<void>,
 ): Promise<{ sql: WriteRun; service: WriteRun }> {
-  const per = Math.ceil(batches.length / rounds);
+  // Consecutive slices, none smaller than `clients` (autocannon wants at least a request per connection).
+  const per = Math.max(clients, Math.ceil(batches.length / rounds));
+  const slices: Batch[][] = [];
+  for (let at = 0; at < batches.length; at += per) slices.push(batches.slice(at, at + per));
+  if (slices.length > 1 && slices[slices.length - 1].length < clients) slices[slices.length - 2].push(...slices.pop()!);
   const sqlChunks: Chunk[] = [];
   const serviceChunks: Chunk[] = [];
   // One pool for every round, connected before the first, as the service keeps its own: a new
   // backend's first insert also compiles the trigger functions and fills its caches.
-  const pool = new pg.Pool({ connectionString: twinUrl, max: clients, application_name: 'scorecard-bench-sql' });
+  const pool = new pg.Pool({ connectionString: twinUrl, max: clients, idleTimeoutMillis: 0, application_name: 'scorecard-bench-sql' });
   try {
     await Promise.all(Array.from({ length: clients }, async () => (await pool.connect()).release()));
-    for (let at = 0; at < batches.length; at += per) {
-      const slice = batches.slice(at, at + per);
+    for (const slice of slices) {
       await before();
-      sqlChunks.push(await sqlChunk(pool, slice, clients));
+      sqlChunks.push(await sqlChunk(pool, slice, clients, service.postmaster));
       await before();
       serviceChunks.push(await serviceChunk(service.base, service.key, slice, clients, service));
     }
