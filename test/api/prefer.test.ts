@@ -6,10 +6,13 @@ import { buildTestApp, defineMeasure } from '../helpers/app.js';
 
 t.test('the header parser: return=minimal among other preferences, case and quotes', async (t) => {
   const yes = ['return=minimal', 'RETURN=Minimal', 'return="minimal"', 'respond-async, return=minimal', 'wait=10; foo=bar, return=minimal; x=1',
-    ' return = minimal ', ['handling=strict', 'return=minimal']];
+    ' return = minimal ', ['handling=strict', 'return=minimal'], 'foo="a,b", return=minimal', 'foo="x; y";q="1,2", return=minimal',
+    'return="mini\\mal"'];
   for (const h of yes) t.equal(prefersMinimal(h), true, JSON.stringify(h));
   const no = [undefined, '', 'return=representation', 'minimal', 'return', 'returns=minimal', 'return=minimalist', 'handling=lenient',
-    'return=representation, return=minimal', 'return, return=minimal'];
+    'return=representation, return=minimal', 'return, return=minimal',
+    // Inside a quoted value or among a preference's parameters, return=minimal is not a preference.
+    'foo="x, return=minimal"', 'foo; return=minimal', 'x="a\\", return=minimal"'];
   for (const h of no) t.equal(prefersMinimal(h as string | undefined), false, JSON.stringify(h));
 });
 
