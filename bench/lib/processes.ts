@@ -115,9 +115,7 @@ function postgresCpu(postmaster?: number): Map<number, number> {
       if (f && Number(f[1]) === postmaster) out.set(pid, ticks(f, 11, 12));
       continue;
     }
-    try {
-      if (readFileSync(`/proc/${e}/comm`, 'utf8').trim() === 'postgres') out.set(pid, cpuMsOf(pid));
-    } catch { /* gone meanwhile */ }
+    if (readComm(pid) === 'postgres') out.set(pid, cpuMsOf(pid));
   }
   return out;
 }

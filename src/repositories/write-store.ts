@@ -11,6 +11,13 @@ import type { MeasureDirectory } from './measure-directory.js';
 import type { Executor, StoredReading, StoredTarget } from './readings.js';
 
 /**
+ * An int[] (or bool[]) parameter as PostgreSQL's array literal, built with one join: given a
+ * JavaScript array, pg quotes and escapes every element with two regexes and concatenates
+ * (about a megabyte of garbage and a few ms per 1,000-window context read).
+ */
+const pgArray = (xs: readonly (number | boolean)[]): string => `{${xs.join(',')}}`;
+
+/**
  * Writers serialise on transaction-scoped advisory locks, one per priority (a council's
  * measures): a council's own batches queue behind each other, other councils' never wait,
  * and a batch takes as many locks as it has priorities, not measures (a lock per measure
@@ -19,13 +26,6 @@ import type { Executor, StoredReading, StoredTarget } from './readings.js';
  * advisory lock writes nothing. The migration 2026_12_01_0900 takes the same locks for
  * writers that bypass the service, and before a measure is deleted.
  */
-/**
- * An int[] (or bool[]) parameter as PostgreSQL's array literal, built with one join: given a
- * JavaScript array, pg quotes and escapes every element with two regexes and concatenates
- * (about a megabyte of garbage and a few ms per 1,000-window context read).
- */
-const pgArray = (xs: readonly (number | boolean)[]): string => `{${xs.join(',')}}`;
-
 // One-key (bigint) advisory locks, a key space apart from the two-key ones the idempotency
 // claims use: (0x5c0e << 32) + the priority id folded into LOCK_KEYS keys.
 const LOCK_BASE = 0x5c0e * 2 ** 32;
@@ -342,7 +342,8 @@ export async function persistChanges(db: Executor, c: ChangeSet): Promise<void> 
   } catch (err) {
     // A row that was not there under the locks is there now: written by a client that took no
     // lock (bare SQL with the triggers disabled). Run the write again, which reads it and updates it.
-    if (c.readingsAllNew && (err as { code?: string; constraint?: string }).code === '23505' && (err as { constraint?: string }).constraint === 'readings_pk') {
+    const { code, constraint } = err as { code?: string; constraint?: string };
+    if (c.readingsAllNew && code === '23505' && constraint === 'readings_pk') {
       throw retryTransaction('a reading this write found missing was stored meanwhile; retrying');
     }
     throw err;
